@@ -152,10 +152,15 @@ DENOTRT_API int32_t denotrt_graph_launch(denotrt_graph* graph, denotrt_stream* s
 DENOTRT_API int32_t denotrt_graph_destroy(denotrt_graph* graph, denotrt_error* err);
 
 /* ---------------------------------------------------------------- memory */
-typedef struct denotrt_host_buffer denotrt_host_buffer;     /* pinned (page-locked) host memory */
+typedef struct denotrt_host_buffer denotrt_host_buffer;     /* host memory: pinned, or plain for CPU engines */
 typedef struct denotrt_device_buffer denotrt_device_buffer; /* device memory, 256-byte aligned */
 
-DENOTRT_API int32_t denotrt_host_buffer_create(uint64_t bytes, denotrt_host_buffer** out, denotrt_error* err);
+/* Host memory flags: PINNED = page-locked through cudaHostAlloc (fast async copies; needs a driver);
+ * without it, 64-byte-aligned ordinary memory (for CPU engines, and usable without any GPU). */
+#define DENOTRT_HOST_PINNED 1
+DENOTRT_API int32_t denotrt_host_buffer_create(uint64_t bytes, int32_t flags, denotrt_host_buffer** out,
+                                               denotrt_error* err);
+DENOTRT_API int32_t denotrt_host_buffer_is_pinned(denotrt_host_buffer* buffer);
 DENOTRT_API int32_t denotrt_host_buffer_destroy(denotrt_host_buffer* buffer, denotrt_error* err);
 DENOTRT_API void* denotrt_host_buffer_pointer(denotrt_host_buffer* buffer);
 DENOTRT_API uint64_t denotrt_host_buffer_size(denotrt_host_buffer* buffer);
@@ -197,7 +202,7 @@ typedef enum denotrt_dtype {
 
 #define DENOTRT_MAX_RANK 8
 
-typedef struct denotrt_tensor_desc { /* 344 bytes */
+typedef struct denotrt_tensor_desc { /* 336 bytes */
   char name[256];
   int32_t dtype;     /* denotrt_dtype */
   int32_t is_input;  /* 1 input, 0 output */

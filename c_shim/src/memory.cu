@@ -8,7 +8,7 @@
 #include "common.h"
 #include "stream_internal.h"
 
-struct denotrt_host_buffer { denotrt_tag tag; void* ptr; uint64_t size; };
+struct denotrt_host_buffer { denotrt_tag tag; void* ptr; uint64_t size; int pinned; };
 struct denotrt_device_buffer { denotrt_tag tag; void* ptr; uint64_t size; };
 
 // A size no allocation of ours can reach; rejects negative numbers that wrapped around in the caller.
@@ -19,20 +19,31 @@ static const uint64_t kMaxBytes = 1ull << 46;
 
 extern "C" {
 
-int32_t denotrt_host_buffer_create(uint64_t bytes, denotrt_host_buffer** out, denotrt_error* err) {
+static void free_host(void* p, int pinned) {
+  if (p && pinned) cudaFreeHost(p);
+  else free(p);
+}
+
+int32_t denotrt_host_buffer_create(uint64_t bytes, int32_t flags, denotrt_host_buffer** out, denotrt_error* err) {
   if (!out) return DENOTRT_BAD_ARG(err, "denotrt_host_buffer_create", "out must not be NULL");
   if (bytes > kMaxBytes) return DENOTRT_BAD_ARG(err, "denotrt_host_buffer_create", "size %llu is too large", (unsigned long long)bytes);
+  if (flags & ~DENOTRT_HOST_PINNED) return DENOTRT_BAD_ARG(err, "denotrt_host_buffer_create", "unknown flags 0x%x", flags);
+  const int pinned = (flags & DENOTRT_HOST_PINNED) != 0;
   void* p = nullptr;
-  // cudaHostAlloc of 0 bytes is legal but returns NULL; a 0-byte buffer is still a valid, empty handle.
-  if (bytes) DENOTRT_CUDA_CHECK(err, cudaHostAlloc(&p, bytes, cudaHostAllocPortable));
+  // A 0-byte buffer is a valid, empty handle with no memory behind it.
+  if (bytes && pinned) DENOTRT_CUDA_CHECK(err, cudaHostAlloc(&p, bytes, cudaHostAllocPortable));
+  if (bytes && !pinned && posix_memalign(&p, 64, bytes) != 0)
+    return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "posix_memalign", "", "could not allocate %llu bytes of host memory",
+                        (unsigned long long)bytes);
   denotrt_host_buffer* h = (denotrt_host_buffer*)calloc(1, sizeof *h);
   if (!h) {
-    if (p) cudaFreeHost(p);
+    free_host(p, pinned);
     return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "calloc", "", "out of host memory");
   }
   denotrt_tag_set(h, DENOTRT_HANDLE_HOST_BUFFER);
   h->ptr = p;
   h->size = bytes;
+  h->pinned = pinned;
   denotrt_handle_created(DENOTRT_HANDLE_HOST_BUFFER);
   *out = h;
   return DENOTRT_OK;
@@ -40,7 +51,9 @@ int32_t denotrt_host_buffer_create(uint64_t bytes, denotrt_host_buffer** out, de
 
 int32_t denotrt_host_buffer_destroy(denotrt_host_buffer* h, denotrt_error* err) {
   if (!denotrt_tag_ok(h, DENOTRT_HANDLE_HOST_BUFFER)) return DENOTRT_BAD_ARG(err, "denotrt_host_buffer_destroy", "not a live host buffer");
-  cudaError_t e = h->ptr ? cudaFreeHost(h->ptr) : cudaSuccess;
+  cudaError_t e = cudaSuccess;
+  if (h->ptr && h->pinned) e = cudaFreeHost(h->ptr);
+  else free(h->ptr);
   denotrt_tag_kill(h);
   free(h);
   denotrt_handle_destroyed(DENOTRT_HANDLE_HOST_BUFFER);
@@ -50,6 +63,9 @@ int32_t denotrt_host_buffer_destroy(denotrt_host_buffer* h, denotrt_error* err) 
 
 void* denotrt_host_buffer_pointer(denotrt_host_buffer* h) {
   return denotrt_tag_ok(h, DENOTRT_HANDLE_HOST_BUFFER) ? h->ptr : nullptr;
+}
+int32_t denotrt_host_buffer_is_pinned(denotrt_host_buffer* h) {
+  return denotrt_tag_ok(h, DENOTRT_HANDLE_HOST_BUFFER) ? h->pinned : 0;
 }
 uint64_t denotrt_host_buffer_size(denotrt_host_buffer* h) {
   return denotrt_tag_ok(h, DENOTRT_HANDLE_HOST_BUFFER) ? h->size : 0;

@@ -72,3 +72,8 @@ void denotrt_tag_set(void* handle, denotrt_handle_kind kind) {
   t->kind = (uint32_t)kind;
 }
 void denotrt_tag_kill(void* handle) { ((denotrt_tag*)handle)->magic = DENOTRT_TAG_DEAD; }
+
+/* The TypeScript side reads these structs at fixed offsets (lib/cuda/device.ts, ffi/error_record.ts). */
+_Static_assert(sizeof(denotrt_error) == 512, "denotrt_error layout");
+_Static_assert(sizeof(denotrt_device_info) == 320, "denotrt_device_info layout");
+_Static_assert(sizeof(denotrt_tensor_desc) == 336, "denotrt_tensor_desc layout");
