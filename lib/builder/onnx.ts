@@ -3,9 +3,11 @@
 // code or protoc is needed. Everything not representable fails here with an
 // UnsupportedOpError rather than later in an executor.
 
+// The one place the protobufjs version is pinned (no import map is assumed).
+// deno-lint-ignore no-import-prefix
 import protobuf from "npm:protobufjs@7.4.0";
 import { ONNX_PROTO } from "./onnx_proto.ts";
-import { Attr, Dim, DType, DTYPE_BYTES, Graph, Node, ShapeRange, Tensor } from "./ir.ts";
+import { type Attr, type Dim, type DType, DTYPE_BYTES, type Graph, type Node, type ShapeRange, type Tensor } from "./ir.ts";
 import { SUPPORTED_OPS, UnsupportedOpError } from "./errors.ts";
 import { decodeData, dtypeFromOnnx, encodeData } from "./tensor_data.ts";
 import { freshUnk, inferShapes } from "./shape_inference.ts";

@@ -12,7 +12,7 @@
 // when the spatial dims are static). See docs/OPS.md.
 
 import {
-  Attr, attrFloat, attrInt, attrInts, attrString, Dim, DType, Graph, isStaticShape, Node, Tensor,
+  type Attr, attrFloat, attrInt, attrInts, attrString, type Dim, type DType, type Graph, isStaticShape, type Node, type Tensor,
 } from "./ir.ts";
 import { UnsupportedOpError } from "./errors.ts";
 import { decodeData, dtypeFromOnnx } from "./tensor_data.ts";
@@ -24,7 +24,7 @@ export function freshUnk(): string {
 }
 
 export interface Inferred {
-  /** Symbolic values of rank<=1 integer tensors (constants included). */
+  /** Values of small rank<=1 tensors (symbolic dims only in integer ones). */
   values: Map<string, Dim[]>;
 }
 
@@ -123,13 +123,13 @@ function mulDims(dims: Dim[]): Dim {
 }
 
 /** Symbolic elementwise arithmetic on shape values; unknown results become fresh unks. */
-function arithDim(op: string, a: Dim, b: Dim): Dim {
+function arithDim(op: string, a: Dim, b: Dim, int: boolean): Dim {
   if (typeof a === "number" && typeof b === "number") {
     switch (op) {
       case "Add": return a + b;
       case "Sub": return a - b;
       case "Mul": return a * b;
-      case "Div": return Math.trunc(a / b);
+      case "Div": return int ? Math.trunc(a / b) : a / b;
       case "Min": return Math.min(a, b);
       case "Max": return Math.max(a, b);
     }
@@ -139,11 +139,11 @@ function arithDim(op: string, a: Dim, b: Dim): Dim {
   return freshUnk();
 }
 
-function broadcastValues(op: string, a: Dim[], b: Dim[]): Dim[] | undefined {
+function broadcastValues(op: string, a: Dim[], b: Dim[], int: boolean): Dim[] | undefined {
   if (a.length !== b.length && a.length !== 1 && b.length !== 1) return undefined;
   const n = Math.max(a.length, b.length);
   const out: Dim[] = [];
-  for (let i = 0; i < n; i++) out.push(arithDim(op, a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+  for (let i = 0; i < n; i++) out.push(arithDim(op, a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i], int));
   return out;
 }
 
@@ -323,7 +323,7 @@ function inferReduce(c: Ctx): Out {
 }
 
 /** Reshape target with 0 (copy) and -1 (infer); symbolic dims cancel where possible. */
-function reshapeTarget(c: Ctx, x: Dim[], target: Dim[], allowZero: boolean): Dim[] {
+function reshapeTarget(x: Dim[], target: Dim[], allowZero: boolean): Dim[] {
   const out = target.map((d, i) => (d === 0 && !allowZero ? x[i] : d));
   const neg = out.findIndex((d) => d === -1);
   if (neg < 0) return out;
@@ -549,7 +549,7 @@ function inferNode(c: Ctx): Out[] {
       let value: Dim[] | undefined;
       if (op !== "Pow" && op !== "Equal" && n.inputs.length === 2) {
         const a = c.value(0), b = c.value(1);
-        if (a && b && dtype !== "float32") value = broadcastValues(op, a, b);
+        if (a && b) value = broadcastValues(op, a, b, INT_DTYPES.has(dtype));
       }
       return [{ dtype, shape: broadcastShapes(shapes, c), value }];
     }
@@ -590,7 +590,8 @@ function inferNode(c: Ctx): Out[] {
       const x = c.shape(0);
       const axis = normAxis(attrInt(n, "axis", 0), x.length, c);
       n.attrs.axis = { type: "int", value: axis };
-      let split = c.opset >= 13 ? (c.has(1) ? c.needInts(1, "split") : undefined) : attrInts(n, "split");
+      // The attr wins: inference moves an opset-13 split input into it (below).
+      let split = attrInts(n, "split") ?? (c.opset >= 13 && c.has(1) ? c.needInts(1, "split") : undefined);
       const k = n.outputs.length;
       const d = x[axis];
       if (!split) {
@@ -619,7 +620,7 @@ function inferNode(c: Ctx): Out[] {
         if (typeof ts[0] !== "number") c.fail("shape input of unknown length");
         return [{ dtype: c.dtype(0), shape: Array.from({ length: ts[0] }, () => freshUnk()) }];
       }
-      const out = reshapeTarget(c, x, target, attrInt(n, "allowzero", 0) === 1);
+      const out = reshapeTarget(x, target, attrInt(n, "allowzero", 0) === 1);
       return [{ dtype: c.dtype(0), shape: out, value: x.length <= 1 && out.length <= 1 ? c.value(0) : undefined }];
     }
     case "Flatten": {
@@ -669,7 +670,8 @@ function inferNode(c: Ctx): Out[] {
     case "Cast": {
       const to = castTo(c);
       const v = c.value(0);
-      return [{ dtype: to, shape: [...c.shape(0)], value: v && to !== "float32" && to !== "float16" && to !== "bool" ? v : undefined }];
+      const conv = (d: Dim) => (typeof d === "string" ? d : INT_DTYPES.has(to) ? Math.trunc(d) : d);
+      return [{ dtype: to, shape: [...c.shape(0)], value: v && to !== "bool" ? v.map(conv) : undefined }];
     }
     case "Shape": {
       const x = c.shape(0);
@@ -709,7 +711,7 @@ function inferNode(c: Ctx): Out[] {
       const dt = n.attrs.dtype?.type === "string" ? (n.attrs.dtype.value as DType) : "float32";
       n.attrs.dtype = { type: "string", value: dt };
       n.attrs.value = { type: "floats", value: n.attrs.value?.type === "floats" ? n.attrs.value.value : [0] };
-      const value = shape.length === 1 && typeof shape[0] === "number" && shape[0] <= 64 && dt !== "float32"
+      const value = shape.length === 1 && typeof shape[0] === "number" && shape[0] <= 64
         ? new Array(shape[0]).fill((n.attrs.value as { value: number[] }).value[0])
         : undefined;
       return [{ dtype: dt, shape, value }];
@@ -727,25 +729,29 @@ const INT_DTYPES = new Set<DType>(["int64", "int32"]);
  */
 export function inferShapes(g: Graph, hints?: Map<string, Tensor>): Inferred {
   const values = new Map<string, Dim[]>();
-  for (const n of g.nodes) {
-    const c = new Ctx(g, n, values);
-    const outs = inferNode(c);
-    n.outputs.forEach((name, i) => {
-      if (!name) return;
-      const o = outs[i];
-      if (!o) throw new Error(`node ${n.name} (${n.op}): no inferred output ${i}`);
-      const hint = hints?.get(name);
-      const shape = hint && hint.shape.length === o.shape.length
-        ? o.shape.map((d, k) => (typeof d === "string" && d.startsWith("unk_") ? hint.shape[k] : d))
-        : o.shape;
-      const prev = g.tensors.get(name);
-      const t: Tensor = { ...(prev ?? {}), name, dtype: o.dtype, shape };
-      delete t.data;
-      g.tensors.set(name, t);
-      if (o.value && INT_DTYPES.has(o.dtype) && shape.length <= 1) values.set(name, o.value);
-    });
-  }
+  for (const n of g.nodes) inferNodeInPlace(g, n, values, hints);
   return { values };
+}
+
+/** Infer one node's outputs and store them in g.tensors (and `values`). */
+export function inferNodeInPlace(g: Graph, n: Node, values: Map<string, Dim[]>, hints?: Map<string, Tensor>): Tensor[] {
+  const outs = inferNode(new Ctx(g, n, values));
+  return n.outputs.map((name, i) => {
+    const o = outs[i];
+    if (!o) throw new Error(`node ${n.name} (${n.op}): no inferred output ${i}`);
+    const hint = name ? hints?.get(name) : undefined;
+    const shape = hint && hint.shape.length === o.shape.length
+      ? o.shape.map((d, k) => (typeof d === "string" && d.startsWith("unk_") ? hint.shape[k] : d))
+      : o.shape;
+    const prev = name ? g.tensors.get(name) : undefined;
+    const t: Tensor = { ...(prev ?? {}), name, dtype: o.dtype, shape };
+    delete t.data;
+    if (!name) return t;
+    g.tensors.set(name, t);
+    if (o.value && shape.length <= 1 && o.value.length <= 64) values.set(name, o.value);
+    else values.delete(name);
+    return t;
+  });
 }
 
 /** Attr helper used by passes that build nodes: ints attr literal. */

@@ -3,7 +3,7 @@
 // int64 values beyond 2^53 lose precision; they only occur as "to the end"
 // sentinels (Slice ends = INT64_MAX) where clamping makes that harmless.
 
-import { DType, DTYPE_BYTES } from "./ir.ts";
+import { type DType, DTYPE_BYTES } from "./ir.ts";
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

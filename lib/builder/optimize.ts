@@ -1,0 +1,59 @@
+// Runs the builder passes in order and reports what each did.
+// The graph is modified in place; shapes are re-inferred where a pass may
+// have invalidated them.
+
+import type { Graph } from "./ir.ts";
+import { inferShapes } from "./shape_inference.ts";
+import { eliminateIdentity } from "./passes/eliminate_identity.ts";
+import { foldConstants } from "./passes/fold_constants.ts";
+import { eliminateDeadCode } from "./passes/eliminate_dead_code.ts";
+import { foldBatchNorm } from "./passes/fold_batchnorm.ts";
+import { fuseSiLU } from "./passes/fuse_silu.ts";
+import { fuseConvActivation } from "./passes/fuse_conv_activation.ts";
+import { markHostTensors } from "./passes/mark_host_tensors.ts";
+import { type MemoryReport, planMemory } from "./passes/plan_memory.ts";
+
+export interface PassReport {
+  pass: string;
+  nodesBefore: number;
+  nodesAfter: number;
+  /** Pass-specific count: nodes folded/fused/removed, tensors marked. */
+  changed: number;
+}
+
+export interface OptimizeReport {
+  passes: PassReport[];
+  memory: MemoryReport;
+}
+
+export interface OptimizeOptions {
+  /** Pass names to skip (e.g. "fuse_conv_activation" for an executor without fused convs). */
+  skip?: string[];
+}
+
+const PASSES: [string, (g: Graph) => number][] = [
+  ["eliminate_identity", eliminateIdentity],
+  ["fold_constants", foldConstants],
+  ["eliminate_dead_code", eliminateDeadCode],
+  ["fold_batchnorm", foldBatchNorm],
+  ["fuse_silu", fuseSiLU],
+  ["fuse_conv_activation", fuseConvActivation],
+  ["eliminate_identity", eliminateIdentity],
+  ["eliminate_dead_code", eliminateDeadCode],
+  ["mark_host_tensors", markHostTensors],
+];
+
+export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
+  const passes: PassReport[] = [];
+  for (const [name, fn] of PASSES) {
+    if (opts.skip?.includes(name)) continue;
+    const before = g.nodes.length;
+    const changed = fn(g);
+    inferShapes(g);
+    passes.push({ pass: name, nodesBefore: before, nodesAfter: g.nodes.length, changed });
+  }
+  const before = g.nodes.length;
+  const memory = planMemory(g);
+  passes.push({ pass: "plan_memory", nodesBefore: before, nodesAfter: g.nodes.length, changed: memory.planned });
+  return { passes, memory };
+}

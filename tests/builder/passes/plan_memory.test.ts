@@ -1,0 +1,91 @@
+import { assert, assertEquals } from "../_assert.ts";
+import { hasFixture, loadFixture, NO_FIXTURES } from "../_fixtures.ts";
+import { ARENA_ALIGNMENT, planMemory } from "../../../lib/builder/passes/plan_memory.ts";
+import { optimize } from "../../../lib/builder/optimize.ts";
+import type { Graph } from "../../../lib/builder/ir.ts";
+
+/** Generic check: tensors whose lifetimes overlap never share arena bytes. */
+export function assertNoLiveOverlap(g: Graph): number {
+  const first = new Map<string, number>(), last = new Map<string, number>();
+  g.nodes.forEach((n, i) => {
+    n.outputs.forEach((o) => o && !first.has(o) && first.set(o, i));
+    n.inputs.forEach((x) => x && last.set(x, i));
+  });
+  const arena = [...g.tensors.values()].filter((t) => t.memory);
+  for (const t of arena) {
+    assert(t.memory!.offset % ARENA_ALIGNMENT === 0, `${t.name} misaligned`);
+    assert(t.memory!.offset + t.memory!.bytes <= g.arenaBytes!, `${t.name} past the arena`);
+  }
+  let pairs = 0;
+  for (let i = 0; i < arena.length; i++) {
+    for (let j = i + 1; j < arena.length; j++) {
+      const a = arena[i], b = arena[j];
+      const [a0, a1] = [first.get(a.name)!, last.get(a.name) ?? first.get(a.name)!];
+      const [b0, b1] = [first.get(b.name)!, last.get(b.name) ?? first.get(b.name)!];
+      if (a0 > b1 || b0 > a1) continue;
+      pairs++;
+      const disjoint = a.memory!.offset + a.memory!.bytes <= b.memory!.offset ||
+        b.memory!.offset + b.memory!.bytes <= a.memory!.offset;
+      assert(disjoint, `${a.name} [${a0},${a1}] and ${b.name} [${b0},${b1}] overlap in memory`);
+    }
+  }
+  return pairs;
+}
+
+Deno.test({
+  name: "plan_memory: chain arena is smaller than the sum of activations; no live overlap",
+  ignore: NO_FIXTURES || !hasFixture("conv_chain"),
+  fn: async () => {
+    const { graph: g } = await loadFixture("conv_chain");
+    const rep = planMemory(g);
+    // 11 intermediates of 8x16x16 floats = 8 KiB each.
+    assertEquals(rep.planned, 11);
+    assertEquals(rep.activationBytes, 11 * 8 * 16 * 16 * 4);
+    assert(rep.arenaBytes <= 2 * 8192, `arena ${rep.arenaBytes} should be two buffers`);
+    assert(rep.arenaBytes < rep.activationBytes / 4, `ratio ${rep.arenaBytes / rep.activationBytes}`);
+    assertEquals(g.arenaBytes, rep.arenaBytes);
+    assert(assertNoLiveOverlap(g) > 0, "the check saw overlapping lifetimes");
+  },
+});
+
+Deno.test({
+  name: "plan_memory: overlap checker catches a bad plan",
+  ignore: NO_FIXTURES || !hasFixture("conv_chain"),
+  fn: async () => {
+    const { graph: g } = await loadFixture("conv_chain");
+    planMemory(g);
+    for (const t of g.tensors.values()) if (t.memory) t.memory.offset = 0;
+    let threw = false;
+    try {
+      assertNoLiveOverlap(g);
+    } catch {
+      threw = true;
+    }
+    assert(threw, "all-zero offsets must be detected");
+  },
+});
+
+Deno.test({
+  name: "plan_memory: sizes follow the profile max shapes (dynamic batch)",
+  ignore: NO_FIXTURES || !hasFixture("dynamic_batch"),
+  fn: async () => {
+    const profiles = [{ x: { min: [1, 3, 8, 8], opt: [4, 3, 8, 8], max: [8, 3, 8, 8] } }];
+    const { graph: g } = await loadFixture("dynamic_batch", { profiles });
+    const rep = optimize(g).memory;
+    assertEquals(rep.unplanned, []);
+    const conv = g.nodes.find((n) => n.op === "Conv")!;
+    // Conv output: [N, 8, 4, 4] float32 at N = 8.
+    assertEquals(g.tensors.get(conv.outputs[0])!.memory!.bytes, 8 * 8 * 4 * 4 * 4);
+    assertNoLiveOverlap(g);
+  },
+});
+
+Deno.test({
+  name: "plan_memory: residual block (tensor live across several nodes) has no overlap",
+  ignore: NO_FIXTURES || !hasFixture("residual_block"),
+  fn: async () => {
+    const { graph: g } = await loadFixture("residual_block");
+    planMemory(g);
+    assert(assertNoLiveOverlap(g) > 0);
+  },
+});
