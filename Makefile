@@ -95,7 +95,7 @@ check: deno
 bench: deno lib
 	DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO) task bench
 
-demo: deno deps lib
+demo: deno deps lib fixtures
 	DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO) task demo
 
 clean:

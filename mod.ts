@@ -31,3 +31,27 @@ export { CudaEvent } from "./lib/cuda/event.ts";
 export { HostBuffer, type HostBufferOptions } from "./lib/cuda/host_buffer.ts";
 export { DeviceBuffer } from "./lib/cuda/device_buffer.ts";
 export { type Buffer, copyAsync, copyFromArray, type CopyOptions, copyToArray, memsetAsync } from "./lib/cuda/copy.ts";
+export { Engine, ExecutionContext } from "./lib/engine/engine.ts";
+export { createEngine, type CreateEngineOptions, InferenceEngine, type InferOptions } from "./lib/engine/session.ts";
+export {
+  Builder,
+  BuilderConfig,
+  BuilderFlag,
+  NetworkDefinition,
+  OnnxParser,
+  OptimizationProfile,
+  Runtime,
+} from "./lib/engine/builder_api.ts";
+export {
+  type DeviceKind,
+  type InferInput,
+  type InferOutput,
+  type Precision,
+  type ProfileShapes,
+  type Provider,
+  type ShapeRange,
+  type TensorInfo,
+  TensorIOMode,
+} from "./lib/engine/types.ts";
+export { UnsupportedOpError } from "./lib/builder/errors.ts";
+export { VERSION } from "./lib/version.ts";

@@ -50,6 +50,12 @@ export class HostBuffer extends NativeResource {
     return this.#arrayBuffer;
   }
 
+  /** The host address, for setTensorAddress on CPU engines. */
+  get address(): bigint {
+    const p = sym().denotrt_host_buffer_pointer(this.handle);
+    return p === null ? 0n : BigInt(Deno.UnsafePointer.value(p));
+  }
+
   /** A zero-copy view of `length` elements of `dtype` starting at `byteOffset`. */
   view<D extends DType>(dtype: D, byteOffset = 0, length?: number): TypedArrayFor<D> {
     const size = DTYPE_BYTES[dtype];

@@ -8,7 +8,7 @@ import { Stream } from "../../lib/cuda/stream.ts";
 import { assert } from "../_assert.ts";
 import { gpuTest } from "../_gpu.ts";
 
-gpuTest("10,000 create/dispose cycles leak neither handles nor device memory", async () => {
+gpuTest("10,000 create/dispose cycles leak neither handles nor device memory", () => {
   // Warm up once so lazily created driver state is not counted as a leak.
   { using _s = new Stream(); using _d = new DeviceBuffer(1 << 20); }
   const before = getDeviceInfo(0).freeMemory;

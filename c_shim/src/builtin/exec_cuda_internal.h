@@ -1,0 +1,105 @@
+// The CUDA executor's state, shared by its files: exec_cuda.cu (lifecycle, memory, CUDA graphs),
+// exec_cuda_prepare.cu (per-shape cuDNN / cuBLASLt planning), exec_cuda_layers.cu (one launcher per ONNX op).
+#ifndef DENOTRT_BUILTIN_EXEC_CUDA_INTERNAL_H
+#define DENOTRT_BUILTIN_EXEC_CUDA_INTERNAL_H
+#include <cuda_runtime.h>
+
+#include "../cuda_ops/ops.h"
+#include "exec_cuda.h"
+
+#ifdef DENOTRT_WITH_CUDNN
+#include "../cudnn/cudnn_conv.h"
+#else
+struct denotrt_cudnn_conv;
+#endif
+#ifdef DENOTRT_WITH_CUBLASLT
+#include "../cublaslt/cublaslt_gemm.h"
+#else
+struct denotrt_lt_gemm;
+#endif
+
+namespace dtexec {
+
+constexpr uint64_t kNoOffset = ~0ull;
+constexpr size_t kWorkspaceLimit = 256u << 20;  // per cuDNN/cuBLASLt call; algorithms needing more are skipped
+
+struct Engine {
+  const plan* p;
+  uint8_t* weights;        // device copy of every constant, each 256-byte aligned
+  uint64_t* const_offset;  // [num_tensors] offset in weights, kNoOffset for non-constants
+  uint8_t* device_layer;   // [num_layers] 1 when the layer runs on the GPU (0: host layer done by shapes_infer)
+};
+
+// Planned per layer for the current shapes (set_shapes), reused by every enqueue and capture.
+struct LayerPrep {
+  denotrt_cudnn_conv* conv;  // borrowed from the context's cache
+  denotrt_lt_gemm* gemm;     // borrowed from the context's cache
+  const char* kernel;        // what runs it (for errors and inspection)
+};
+
+struct ConvCacheEntry { uint8_t key[256]; size_t key_len; denotrt_cudnn_conv* conv; };
+struct GemmCacheEntry { uint8_t key[128]; size_t key_len; denotrt_lt_gemm* gemm; };
+struct GraphEntry { uint64_t* key; size_t key_len; cudaGraphExec_t exec; uint64_t last_use; };
+
+struct Context {
+  Engine* e;
+  const shape_state* shapes;
+  uint8_t* arena;               // plan.arena_bytes (planned activations)
+  uint8_t* priv;                // unplanned activations, staged host tensors, scratch
+  size_t priv_bytes;
+  uint64_t* priv_offset;        // [num_tensors], kNoOffset when not in priv
+  uint64_t scratch_offset;      // start of per-layer scratch in priv
+  uint64_t* io_address;         // [num_tensors] device addresses of inputs and outputs (0 = unset)
+  void* workspace;
+  size_t workspace_bytes;
+  void* cudnn;                  // cudnnHandle_t, created on first conv
+  void* lt;                     // cublasLtHandle_t, created on first GEMM
+  int32_t cudnn_failed, lt_failed;  // library unusable: own kernels from then on
+  LayerPrep* prep;              // [num_layers]
+  ConvCacheEntry* convs; int32_t n_convs, cap_convs;
+  GemmCacheEntry* gemms; int32_t n_gemms, cap_gemms;
+  GraphEntry graphs[8];
+  int32_t n_graphs;
+  uint64_t use_clock;
+  int32_t use_graphs;
+};
+
+// Addresses and shapes.
+void* tensor_ptr(Context* c, int32_t t);
+dtops::Dims tensor_dims(const Context* c, int32_t t);
+int32_t tensor_dtype(const Context* c, int32_t t);
+// Values of a constant or host tensor (shapes->host_values, CPU element type); false when unavailable.
+bool host_i64(const Context* c, int32_t t, int64_t i, int64_t* v);
+bool host_f64(const Context* c, int32_t t, int64_t i, double* v);
+int64_t tensor_count(const Context* c, int32_t t);
+
+// Bytes of scratch a layer needs beyond its outputs (e.g. Pow's exponent cast), under the current shapes.
+uint64_t layer_scratch_bytes(const Context* c, const plan_layer* l);
+// Checks at engine creation that the op is known to the CUDA executor.
+bool layer_supported(const plan* p, const plan_layer* l);
+// Plans cuDNN / cuBLASLt for layer i under the current shapes (no capture may be active). Updates ws_need.
+int32_t prepare_layer(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
+// Queues layer i on s.
+int32_t run_layer(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, const char* fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+void free_caches(Context* c);
+
+// Op helpers shared by the preparation and the launchers (exec_cuda_layers.cu).
+bool is(const plan_layer* l, const char* op);
+int32_t unary_code(const plan_layer* l);   // dtops::Unary or -1
+int32_t binary_code(const plan_layer* l);  // dtops::Binary or -1
+int32_t norm_axis(int64_t a, int32_t rank);
+int32_t conv_act(const plan_layer* l, dtops::Act* a, denotrt_error* err);
+int32_t unary_act(Context* c, const plan_layer* l, dtops::Act* a, denotrt_error* err);
+int32_t conv_geometry(Context* c, const plan_layer* l, bool transpose, dtops::ConvDesc* d, int64_t* pad_end,
+                      denotrt_error* err);
+#ifdef DENOTRT_WITH_CUBLASLT
+bool matmul_desc(Context* c, const plan_layer* l, denotrt_lt_gemm_desc* gd);
+#endif
+
+}  // namespace dtexec
+#endif

@@ -1,0 +1,329 @@
+// One launcher per ONNX op for the CUDA executor. Parameters that ONNX passes as tensors (Reshape's shape, Slice's
+// starts, Resize's scales, ...) are read on the host from constants or host tensors; data goes to dtops kernels,
+// cuDNN or cuBLASLt. Fused Conv (attributes activation/_alpha/_beta, optional 4th input residual) per docs/OPS.md.
+#include <math.h>
+#include <string.h>
+
+#include "exec_cuda_internal.h"
+
+namespace dtexec {
+
+using dtops::Act;
+using dtops::Dims;
+
+#define IN(i) ((i) < l->num_inputs ? l->inputs[i] : -1)
+#define OUT(i) ((i) < l->num_outputs ? l->outputs[i] : -1)
+#define RC(call) do { int32_t rc_ = (call); if (rc_ != DENOTRT_OK) return rc_; } while (0)
+
+bool is(const plan_layer* l, const char* op) { return strcmp(l->op, op) == 0; }
+
+struct UnaryName { const char* op; int32_t code; };
+static const UnaryName kUnary[] = {
+    {"Relu", dtops::U_RELU}, {"Sigmoid", dtops::U_SIGMOID}, {"Tanh", dtops::U_TANH}, {"SiLU", dtops::U_SILU},
+    {"Silu", dtops::U_SILU}, {"HardSwish", dtops::U_HARDSWISH}, {"HardSigmoid", dtops::U_HARDSIGMOID},
+    {"LeakyRelu", dtops::U_LEAKYRELU}, {"Clip", dtops::U_CLIP}, {"Elu", dtops::U_ELU}, {"Sqrt", dtops::U_SQRT},
+    {"Exp", dtops::U_EXP}, {"Log", dtops::U_LOG}, {"Abs", dtops::U_ABS}, {"Neg", dtops::U_NEG},
+    {"Reciprocal", dtops::U_RECIPROCAL}, {"Erf", dtops::U_ERF}, {"Floor", dtops::U_FLOOR}, {"Ceil", dtops::U_CEIL},
+    {"Softplus", dtops::U_SOFTPLUS}, {"Not", dtops::U_NOT}, {"Sin", dtops::U_SIN}, {"Cos", dtops::U_COS},
+    {"Round", dtops::U_ROUND}, {"Sign", dtops::U_SIGN}, {"Gelu", dtops::U_GELU}, {"Mish", dtops::U_MISH},
+    {"Selu", dtops::U_SELU}, {"Softsign", dtops::U_SOFTSIGN}, {"Tan", dtops::U_TAN}, {"Identity", dtops::U_IDENTITY},
+};
+struct BinaryName { const char* op; int32_t code; };
+static const BinaryName kBinary[] = {
+    {"Add", dtops::B_ADD}, {"Sub", dtops::B_SUB}, {"Mul", dtops::B_MUL}, {"Div", dtops::B_DIV}, {"Pow", dtops::B_POW},
+    {"Max", dtops::B_MAX}, {"Min", dtops::B_MIN}, {"Sum", dtops::B_ADD}, {"Mean", dtops::B_ADD},
+    {"Equal", dtops::B_EQUAL}, {"Less", dtops::B_LESS}, {"LessOrEqual", dtops::B_LESS_EQUAL},
+    {"Greater", dtops::B_GREATER}, {"GreaterOrEqual", dtops::B_GREATER_EQUAL}, {"And", dtops::B_AND},
+    {"Or", dtops::B_OR}, {"Xor", dtops::B_XOR}, {"PRelu", dtops::B_PRELU},
+};
+static const char* kOther[] = {"Conv", "ConvTranspose", "MatMul", "Gemm", "MaxPool", "AveragePool",
+                               "GlobalAveragePool", "GlobalMaxPool", "Resize", "Upsample", "Concat", "Split",
+                               "Slice", "Transpose", "Pad", "Softmax", "LogSoftmax", "ReduceMean", "ReduceSum",
+                               "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+                               "ReduceLogSumExp", "ArgMax", "ArgMin", "Gather", "Cast", "Where", "Expand", "Reshape",
+                               "Flatten", "Squeeze", "Unsqueeze", "Dropout", "BatchNormalization",
+                               "InstanceNormalization", "LayerNormalization", "ConstantOfShape", "Shape", "Constant", "Range"};
+
+int32_t unary_code(const plan_layer* l) {
+  for (const UnaryName& u : kUnary) if (is(l, u.op)) return u.code;
+  return -1;
+}
+int32_t binary_code(const plan_layer* l) {
+  for (const BinaryName& b : kBinary) if (is(l, b.op)) return b.code;
+  return -1;
+}
+
+bool layer_supported(const plan* p, const plan_layer* l) {
+  (void)p;
+  if (unary_code(l) >= 0 || binary_code(l) >= 0) return true;
+  for (const char* o : kOther) if (is(l, o)) return true;
+  return false;
+}
+
+int32_t norm_axis(int64_t a, int32_t rank) { return (int32_t)(a < 0 ? a + rank : a); }
+
+// The activation a standalone op or a fused Conv applies.
+static bool act_from_name(const char* name, float alpha, float beta, Act* a) {
+  static const UnaryName fused[] = {{"Relu", dtops::U_RELU}, {"Sigmoid", dtops::U_SIGMOID}, {"Tanh", dtops::U_TANH},
+                                    {"HardSwish", dtops::U_HARDSWISH}, {"SiLU", dtops::U_SILU},
+                                    {"Silu", dtops::U_SILU}, {"LeakyRelu", dtops::U_LEAKYRELU},
+                                    {"HardSigmoid", dtops::U_HARDSIGMOID}, {"Clip", dtops::U_CLIP}};
+  if (!name || !*name) { *a = dtops::default_act(dtops::U_IDENTITY); return true; }
+  for (const UnaryName& u : fused)
+    if (strcmp(name, u.op) == 0) { *a = Act{u.code, alpha, beta}; return true; }
+  return false;
+}
+
+int32_t conv_act(const plan_layer* l, Act* a, denotrt_error* err) {
+  const char* name = plan_attr_string(l, "activation", "");
+  if (!act_from_name(name, plan_attr_float(l, "activation_alpha", 0.f), plan_attr_float(l, "activation_beta", 0.f), a))
+    return layer_fail(l, err, DENOTRT_UNSUPPORTED, "fused activation %s", name);
+  return DENOTRT_OK;
+}
+
+int32_t unary_act(Context* c, const plan_layer* l, Act* a, denotrt_error* err) {
+  *a = dtops::default_act(unary_code(l));
+  if (is(l, "LeakyRelu") || is(l, "Elu")) a->alpha = plan_attr_float(l, "alpha", a->alpha);
+  if (is(l, "HardSigmoid")) { a->alpha = plan_attr_float(l, "alpha", 0.2f); a->beta = plan_attr_float(l, "beta", 0.5f); }
+  if (is(l, "Selu")) { a->alpha = plan_attr_float(l, "alpha", a->alpha); a->beta = plan_attr_float(l, "gamma", a->beta); }
+  if (is(l, "Clip")) {
+    a->alpha = plan_attr_float(l, "min", -INFINITY);
+    a->beta = plan_attr_float(l, "max", INFINITY);
+    double v;
+    if (IN(1) >= 0) { if (!host_f64(c, IN(1), 0, &v)) return layer_fail(l, err, DENOTRT_UNSUPPORTED, "Clip min must be a constant"); a->alpha = (float)v; }
+    if (IN(2) >= 0) { if (!host_f64(c, IN(2), 0, &v)) return layer_fail(l, err, DENOTRT_UNSUPPORTED, "Clip max must be a constant"); a->beta = (float)v; }
+  }
+  return DENOTRT_OK;
+}
+
+// Conv geometry from the plan's attributes and the current shapes (explicit pads or auto_pad).
+int32_t conv_geometry(Context* c, const plan_layer* l, bool transpose, dtops::ConvDesc* d, int64_t* pad_end,
+                             denotrt_error* err) {
+  Dims x = tensor_dims(c, IN(0)), w = tensor_dims(c, IN(1)), y = tensor_dims(c, OUT(0));
+  int32_t nsp = x.rank - 2;
+  if (nsp < 1 || nsp > 2) return layer_fail(l, err, DENOTRT_UNSUPPORTED, "%d spatial dims (1 or 2 supported)", nsp);
+  memset(d, 0, sizeof *d);
+  d->spatial = nsp;
+  d->n = x.d[0];
+  d->c = x.d[1];
+  d->k = y.d[1];
+  d->group = plan_attr_int(l, "group", 1);
+  int32_t ns = 0, nd = 0, np = 0;
+  const int64_t* st = plan_attr_ints(l, "strides", &ns);
+  const int64_t* dl = plan_attr_ints(l, "dilations", &nd);
+  const int64_t* pd = plan_attr_ints(l, "pads", &np);
+  const char* autopad = plan_attr_string(l, "auto_pad", "NOTSET");
+  for (int32_t i = 0; i < nsp; ++i) {
+    d->in[i] = x.d[2 + i];
+    d->out[i] = y.d[2 + i];
+    d->kernel[i] = w.d[2 + i];
+    d->stride[i] = ns > i ? st[i] : 1;
+    d->dilation[i] = nd > i ? dl[i] : 1;
+    d->pad_begin[i] = np == 2 * nsp ? pd[i] : 0;
+    pad_end[i] = np == 2 * nsp ? pd[nsp + i] : 0;
+    int64_t eff = (d->kernel[i] - 1) * d->dilation[i] + 1;
+    if (!transpose && (strcmp(autopad, "SAME_UPPER") == 0 || strcmp(autopad, "SAME_LOWER") == 0)) {
+      int64_t total = (d->out[i] - 1) * d->stride[i] + eff - d->in[i];
+      if (total < 0) total = 0;
+      d->pad_begin[i] = strcmp(autopad, "SAME_UPPER") == 0 ? total / 2 : total - total / 2;
+      pad_end[i] = total - d->pad_begin[i];
+    } else if (transpose && (strcmp(autopad, "SAME_UPPER") == 0 || strcmp(autopad, "SAME_LOWER") == 0)) {
+      int64_t total = (d->in[i] - 1) * d->stride[i] + eff - d->out[i];
+      if (total < 0) total = 0;
+      d->pad_begin[i] = strcmp(autopad, "SAME_UPPER") == 0 ? total / 2 : total - total / 2;
+      pad_end[i] = total - d->pad_begin[i];
+    }
+  }
+  return DENOTRT_OK;
+}
+
+// ---------------------------------------------------------------- preparation (set_shapes time)
+#ifdef DENOTRT_WITH_CUDNN
+static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
+  const plan_layer* l = &c->e->p->layers[i];
+  LayerPrep* pr = &c->prep[i];
+  pr->conv = nullptr;
+  pr->kernel = "dtops_direct_conv";
+  if (c->cudnn_failed || getenv("DENOTRT_NO_CUDNN")) return DENOTRT_OK;
+  int32_t dtype = tensor_dtype(c, OUT(0));
+  dtops::ConvDesc d;
+  int64_t pe[2];
+  RC(conv_geometry(c, l, false, &d, pe, err));
+  Act a;
+  RC(conv_act(l, &a, err));
+  int32_t fuse = a.op == dtops::U_RELU && IN(2) >= 0;
+  uint8_t key[256];
+  size_t kl = 0;
+  memcpy(key, &d, sizeof d); kl += sizeof d;
+  memcpy(key + kl, pe, sizeof pe); kl += sizeof pe;
+  memcpy(key + kl, &dtype, 4); kl += 4;
+  memcpy(key + kl, &fuse, 4); kl += 4;
+  for (int32_t k = 0; k < c->n_convs; ++k)
+    if (c->convs[k].key_len == kl && memcmp(c->convs[k].key, key, kl) == 0) {
+      pr->conv = c->convs[k].conv;
+      break;
+    }
+  if (!pr->conv) {
+    if (!c->cudnn) {
+      denotrt_error ignored;
+      if (denotrt_cudnn_handle_create(&c->cudnn, &ignored) != DENOTRT_OK) {
+        // No cuDNN on this machine: the own kernel runs every conv (logged once).
+        c->cudnn_failed = 1;
+        denotrt_log_write(DENOTRT_SEVERITY_WARNING, ignored.message);
+        return DENOTRT_OK;
+      }
+    }
+    denotrt_cudnn_conv* cv = nullptr;
+    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, d, pe, fuse, kWorkspaceLimit, &cv, err);
+    if (rc == DENOTRT_UNSUPPORTED) return DENOTRT_OK;
+    if (rc != DENOTRT_OK) return rc;
+    if (c->n_convs == c->cap_convs) {
+      int32_t cap = c->cap_convs ? 2 * c->cap_convs : 16;
+      ConvCacheEntry* n = (ConvCacheEntry*)realloc(c->convs, cap * sizeof *n);
+      if (!n) { denotrt_cudnn_conv_destroy(cv); return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "realloc", "", "out of host memory"); }
+      c->convs = n;
+      c->cap_convs = cap;
+    }
+    ConvCacheEntry* e = &c->convs[c->n_convs++];
+    memcpy(e->key, key, kl);
+    e->key_len = kl;
+    e->conv = cv;
+    pr->conv = cv;
+  }
+  pr->kernel = denotrt_cudnn_conv_algo_name(pr->conv);
+  if (denotrt_cudnn_conv_workspace(pr->conv) > *ws_need) *ws_need = denotrt_cudnn_conv_workspace(pr->conv);
+  return DENOTRT_OK;
+}
+#endif
+
+#ifdef DENOTRT_WITH_CUBLASLT
+static int32_t prepare_gemm_desc(Context* c, int32_t i, const denotrt_lt_gemm_desc& gd, size_t* ws_need,
+                                 denotrt_error* err) {
+  LayerPrep* pr = &c->prep[i];
+  if (c->lt_failed || getenv("DENOTRT_NO_CUBLASLT")) return DENOTRT_OK;
+  uint8_t key[128];
+  size_t kl = sizeof gd;
+  memcpy(key, &gd, kl);
+  for (int32_t k = 0; k < c->n_gemms; ++k)
+    if (c->gemms[k].key_len == kl && memcmp(c->gemms[k].key, key, kl) == 0) { pr->gemm = c->gemms[k].gemm; break; }
+  if (!pr->gemm) {
+    if (!c->lt) {
+      denotrt_error ignored;
+      if (denotrt_lt_handle_create(&c->lt, &ignored) != DENOTRT_OK) {
+        c->lt_failed = 1;
+        denotrt_log_write(DENOTRT_SEVERITY_WARNING, ignored.message);
+        return DENOTRT_OK;
+      }
+    }
+    denotrt_lt_gemm* g = nullptr;
+    int32_t rc = denotrt_lt_gemm_create(c->lt, &gd, kWorkspaceLimit, &g, err);
+    if (rc == DENOTRT_UNSUPPORTED) return DENOTRT_OK;
+    if (rc != DENOTRT_OK) return rc;
+    if (c->n_gemms == c->cap_gemms) {
+      int32_t cap = c->cap_gemms ? 2 * c->cap_gemms : 16;
+      GemmCacheEntry* n = (GemmCacheEntry*)realloc(c->gemms, cap * sizeof *n);
+      if (!n) { denotrt_lt_gemm_destroy(g); return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "realloc", "", "out of host memory"); }
+      c->gemms = n;
+      c->cap_gemms = cap;
+    }
+    GemmCacheEntry* e = &c->gemms[c->n_gemms++];
+    memcpy(e->key, key, kl);
+    e->key_len = kl;
+    e->gemm = g;
+    pr->gemm = g;
+  }
+  pr->kernel = "cublaslt";
+  if (denotrt_lt_gemm_workspace(pr->gemm) > *ws_need) *ws_need = denotrt_lt_gemm_workspace(pr->gemm);
+  return DENOTRT_OK;
+}
+#endif
+
+#ifdef DENOTRT_WITH_CUBLASLT
+// MatMul / Gemm as one cuBLASLt call when the batch layout allows (A batched over a 2-D B folds into one GEMM;
+// equal batches are strided-batched; a 2-D A over a batched B broadcasts A with stride 0).
+bool matmul_desc(Context* c, const plan_layer* l, denotrt_lt_gemm_desc* gd) {
+  memset(gd, 0, sizeof *gd);
+  gd->dtype = tensor_dtype(c, OUT(0));
+  gd->alpha = 1.f;
+  if (is(l, "Gemm")) {
+    Dims a = tensor_dims(c, IN(0)), y = tensor_dims(c, OUT(0));
+    gd->trans_a = (int32_t)plan_attr_int(l, "transA", 0);
+    gd->trans_b = (int32_t)plan_attr_int(l, "transB", 0);
+    gd->m = y.d[0]; gd->n = y.d[1]; gd->k = gd->trans_a ? a.d[0] : a.d[1];
+    gd->batch = 1;
+    gd->alpha = plan_attr_float(l, "alpha", 1.f);
+    if (IN(2) >= 0) {
+      Dims cd = tensor_dims(c, IN(2));
+      bool row = (cd.rank == 1 && cd.d[0] == gd->n) || (cd.rank == 2 && cd.d[0] == 1 && cd.d[1] == gd->n);
+      if (!row || plan_attr_float(l, "beta", 1.f) != 1.f) return false;
+      gd->bias = 1;
+    }
+    return true;
+  }
+  Dims a = tensor_dims(c, IN(0)), b = tensor_dims(c, IN(1));
+  if (a.rank < 2 || b.rank < 2) return false;
+  int64_t m = a.d[a.rank - 2], k = a.d[a.rank - 1], n = b.d[b.rank - 1];
+  int64_t abatch = 1, bbatch = 1;
+  for (int32_t i = 0; i < a.rank - 2; ++i) abatch *= a.d[i];
+  for (int32_t i = 0; i < b.rank - 2; ++i) bbatch *= b.d[i];
+  gd->n = n; gd->k = k;
+  if (bbatch == 1 && b.rank == 2) { gd->m = abatch * m; gd->batch = 1; return true; }
+  if (a.rank == b.rank) {
+    for (int32_t i = 0; i < a.rank - 2; ++i) if (a.d[i] != b.d[i]) return false;
+    gd->m = m; gd->batch = abatch; gd->stride_a = m * k; gd->stride_b = k * n;
+    return true;
+  }
+  if (abatch == 1 && a.rank == 2) { gd->m = m; gd->batch = bbatch; gd->stride_a = 0; gd->stride_b = k * n; return true; }
+  return false;
+}
+
+#endif
+
+int32_t prepare_layer(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
+  const plan_layer* l = &c->e->p->layers[i];
+  LayerPrep* pr = &c->prep[i];
+  pr->conv = nullptr;
+  pr->gemm = nullptr;
+  pr->kernel = "dtops";
+  if (is(l, "Conv")) {
+#ifdef DENOTRT_WITH_CUDNN
+    int32_t dt = tensor_dtype(c, OUT(0));
+    if (dt == DENOTRT_FLOAT32 || dt == DENOTRT_FLOAT16) return prepare_conv(c, i, ws_need, err);
+#endif
+    return DENOTRT_OK;
+  }
+  if (is(l, "MatMul") || is(l, "Gemm")) {
+#ifdef DENOTRT_WITH_CUBLASLT
+    denotrt_lt_gemm_desc gd;
+    if (matmul_desc(c, l, &gd)) return prepare_gemm_desc(c, i, gd, ws_need, err);
+#endif
+    return DENOTRT_OK;
+  }
+  return DENOTRT_OK;
+}
+
+void free_caches(Context* c) {
+#ifdef DENOTRT_WITH_CUDNN
+  for (int32_t k = 0; k < c->n_convs; ++k) denotrt_cudnn_conv_destroy(c->convs[k].conv);
+  if (c->cudnn) denotrt_cudnn_handle_destroy(c->cudnn);
+#endif
+#ifdef DENOTRT_WITH_CUBLASLT
+  for (int32_t k = 0; k < c->n_gemms; ++k) denotrt_lt_gemm_destroy(c->gemms[k].gemm);
+  if (c->lt) denotrt_lt_handle_destroy(c->lt);
+#endif
+  free(c->convs);
+  free(c->gemms);
+  c->convs = nullptr;
+  c->gemms = nullptr;
+  c->n_convs = c->n_gemms = 0;
+  c->cudnn = c->lt = nullptr;
+}
+
+uint64_t layer_scratch_bytes(const Context* c, const plan_layer* l) {
+  // Pow with an exponent of another dtype: the exponent is cast to the base's dtype first.
+  if (is(l, "Pow") && IN(1) >= 0 && tensor_dtype(c, IN(1)) != tensor_dtype(c, IN(0)))
+    return (uint64_t)tensor_count(c, IN(1)) * dtops::dtype_size(tensor_dtype(c, IN(0)));
+  return 0;
+}
+
+}  // namespace dtexec

@@ -1,0 +1,165 @@
+// Host-side launchers of denotrt's own CUDA kernels (c_shim/src/cuda_ops/*.cu), one op family per file.
+// Each launcher queues work on `stream` with no host synchronization, checks the launch, and returns a denotrt
+// status (DENOTRT_OK, or a filled error naming the kernel). Tensors are dense row-major unless a View says
+// otherwise; shapes follow ONNX semantics and numpy broadcasting. fp16/bf16 are computed in fp32.
+// These are internal C++ symbols for CUDA translation units; nothing here crosses the C ABI.
+#ifndef DENOTRT_CUDA_OPS_H
+#define DENOTRT_CUDA_OPS_H
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "../common.h"
+
+namespace dtops {
+
+constexpr int kMaxRank = DENOTRT_MAX_RANK;
+
+struct Dims {
+  int32_t rank;
+  int64_t d[kMaxRank];
+};
+// A strided view: element strides (0 on broadcast axes) over an iteration shape.
+struct View {
+  int32_t rank;
+  int64_t dims[kMaxRank];
+  int64_t strides[kMaxRank];
+};
+
+Dims make_dims(int32_t rank, const int64_t* d);
+int64_t numel(const Dims& d);
+size_t dtype_size(int32_t dtype); /* 0 for unknown dtypes */
+View contiguous_view(const Dims& d);
+// The view of `in` read as if broadcast (numpy rules) to `out`; returns false when they do not broadcast.
+bool broadcast_view(const Dims& in, const Dims& out, View* v);
+
+// ---------------------------------------------------------------- activations (unary ops and epilogues)
+enum Unary {
+  U_IDENTITY = 0, U_RELU, U_SIGMOID, U_TANH, U_SILU, U_HARDSWISH, U_HARDSIGMOID, U_LEAKYRELU, U_CLIP, U_ELU,
+  U_GELU, U_SQRT, U_EXP, U_LOG, U_ABS, U_NEG, U_RECIPROCAL, U_ERF, U_FLOOR, U_CEIL, U_SOFTPLUS, U_NOT, U_SIN,
+  U_COS, U_ROUND, U_SIGN, U_GELU_TANH, U_MISH, U_SELU, U_SOFTSIGN, U_TAN, U_SCALE /* alpha * x */, U_COUNT
+};
+// alpha/beta: LeakyRelu alpha, Elu alpha, HardSigmoid alpha/beta, Clip min/max, Selu alpha/gamma.
+struct Act { int32_t op; float alpha; float beta; };
+// Defaults ONNX uses when the attribute is absent (HardSigmoid 0.2/0.5, LeakyRelu 0.01, Clip ±inf, ...).
+Act default_act(int32_t op);
+
+int32_t unary(Act act, int32_t dtype, const void* x, void* y, int64_t n, cudaStream_t s, denotrt_error* err);
+
+// ---------------------------------------------------------------- binary and ternary with broadcasting
+enum Binary {
+  B_ADD = 0, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_MOD, B_FMOD, B_PRELU,
+  /* comparisons and logic: bool (uint8) output */
+  B_EQUAL, B_LESS, B_LESS_EQUAL, B_GREATER, B_GREATER_EQUAL, B_AND, B_OR, B_XOR, B_COUNT
+};
+bool binary_is_compare(int32_t op);
+// dtype: the inputs' dtype (float32, float16, bfloat16, int32, int64, bool for logic). y is bool for
+// comparisons, else dtype.
+int32_t binary(int32_t op, int32_t dtype, const void* a, const Dims& ad, const void* b, const Dims& bd, void* y,
+               const Dims& yd, cudaStream_t s, denotrt_error* err);
+// y = cond ? x : z (cond bool).
+int32_t where(int32_t dtype, const void* cond, const Dims& cd, const void* x, const Dims& xd, const void* z,
+              const Dims& zd, void* y, const Dims& yd, cudaStream_t s, denotrt_error* err);
+
+// ---------------------------------------------------------------- fused epilogue
+// y[i] = act(x[i] + bias[c] + residual[i]), c = (i / inner) % channels. bias and residual may be NULL; y may
+// alias x (in place).
+int32_t bias_residual_act(int32_t dtype, const void* x, const void* bias, const void* residual, void* y, int64_t n,
+                          int64_t channels, int64_t inner, Act act, cudaStream_t s, denotrt_error* err);
+
+// y[i] = x[i] * scale[c] + shift[c], c = (i / inner) % channels (an unfolded BatchNormalization).
+int32_t channel_affine(int32_t dtype, const void* x, const float* scale, const float* shift, void* y, int64_t n,
+                       int64_t channels, int64_t inner, cudaStream_t s, denotrt_error* err);
+
+// ---------------------------------------------------------------- data movement (byte-wise, any dtype)
+int32_t copy_view(size_t elem, const void* x, const View& xv, void* y, const View& yv, cudaStream_t s,
+                  denotrt_error* err);
+int32_t transpose(size_t elem, const void* x, const Dims& xd, const int32_t* perm, void* y, cudaStream_t s,
+                  denotrt_error* err);
+// starts: clamped first index per axis; steps: per axis (negative allowed); yd: output shape.
+int32_t slice(size_t elem, const void* x, const Dims& xd, const int64_t* starts, const int64_t* steps, void* y,
+              const Dims& yd, cudaStream_t s, denotrt_error* err);
+int32_t concat(size_t elem, int32_t count, const void* const* xs, const Dims* xds, int32_t axis, void* y,
+               const Dims& yd, cudaStream_t s, denotrt_error* err);
+int32_t split(size_t elem, const void* x, const Dims& xd, int32_t axis, int32_t count, void* const* ys,
+              const Dims* yds, cudaStream_t s, denotrt_error* err);
+int32_t expand(size_t elem, const void* x, const Dims& xd, void* y, const Dims& yd, cudaStream_t s,
+               denotrt_error* err);
+// mode: 0 constant, 1 reflect, 2 edge, 3 wrap. pads_begin may be negative (crop). value: the constant as double.
+int32_t pad(int32_t dtype, const void* x, const Dims& xd, const int64_t* pads_begin, int32_t mode, double value,
+            void* y, const Dims& yd, cudaStream_t s, denotrt_error* err);
+// Gather along axis; indices int32 or int64 (negative counts from the end).
+int32_t gather(size_t elem, const void* data, const Dims& dd, int32_t axis, const void* indices, int32_t idx_dtype,
+               int64_t n_indices, void* y, cudaStream_t s, denotrt_error* err);
+// Fills n elements with value converted to dtype (ConstantOfShape).
+int32_t fill(int32_t dtype, double value, void* y, int64_t n, cudaStream_t s, denotrt_error* err);
+// y[i] = start + i * delta (ONNX Range).
+int32_t range(int32_t dtype, double start, double delta, void* y, int64_t n, cudaStream_t s, denotrt_error* err);
+int32_t cast(int32_t src_dtype, const void* x, int32_t dst_dtype, void* y, int64_t n, cudaStream_t s,
+             denotrt_error* err);
+
+// ---------------------------------------------------------------- pooling (NC + 1..3 spatial dims)
+struct PoolDesc {
+  int32_t kind; /* 0 max, 1 average */
+  int32_t spatial;
+  int64_t kernel[3], stride[3], pad_begin[3], pad_end[3], dilation[3];
+  int32_t count_include_pad;
+};
+int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, void* y, const Dims& yd,
+             cudaStream_t s, denotrt_error* err);
+
+// ---------------------------------------------------------------- resize
+enum ResizeMode { RESIZE_NEAREST = 0, RESIZE_LINEAR = 1 };
+enum ResizeCoord { COORD_HALF_PIXEL = 0, COORD_ASYMMETRIC, COORD_ALIGN_CORNERS, COORD_PYTORCH_HALF_PIXEL,
+                   COORD_TF_HALF_PIXEL_FOR_NEAREST, COORD_HALF_PIXEL_SYMMETRIC };
+enum ResizeNearest { NEAREST_ROUND_PREFER_FLOOR = 0, NEAREST_ROUND_PREFER_CEIL, NEAREST_FLOOR, NEAREST_CEIL };
+// scales: per axis (output/input as ONNX defines them; pass out/in when the model gave sizes).
+int32_t resize(int32_t dtype, int32_t mode, int32_t coord, int32_t nearest, const float* scales, const void* x,
+               const Dims& xd, void* y, const Dims& yd, cudaStream_t s, denotrt_error* err);
+
+// ---------------------------------------------------------------- softmax and reductions
+// The tensor as [outer, axis_len, inner]; log_softmax when log != 0.
+int32_t softmax(int32_t dtype, const void* x, void* y, int64_t outer, int64_t axis_len, int64_t inner, int32_t log,
+                cudaStream_t s, denotrt_error* err);
+enum Reduce { R_SUM = 0, R_MEAN, R_MAX, R_MIN, R_PROD, R_L1, R_L2, R_SUM_SQUARE, R_LOG_SUM, R_LOG_SUM_EXP,
+              R_ARGMAX, R_ARGMIN };
+// axes_mask: bit i set = axis i is reduced. y has the kept axes in order (keepdims does not change the layout).
+// ArgMax/ArgMin write int64; select_last picks the last of equal extremes.
+int32_t reduce(int32_t op, int32_t dtype, const void* x, const Dims& xd, uint32_t axes_mask, int32_t select_last,
+               void* y, cudaStream_t s, denotrt_error* err);
+
+// ---------------------------------------------------------------- normalization
+// y = (x - mean) / sqrt(var + eps) * scale + bias over the trailing `norm_len` elements of each of `rows` rows;
+// scale/bias have norm_len elements (either may be NULL).
+int32_t layer_norm(int32_t dtype, const void* x, const void* scale, const void* bias, void* y, int64_t rows,
+                   int64_t norm_len, float eps, cudaStream_t s, denotrt_error* err);
+// Per (n, c) over `inner` elements, scale/bias per channel (InstanceNormalization / GroupNorm building block).
+int32_t instance_norm(int32_t dtype, const void* x, const void* scale, const void* bias, void* y, int64_t n,
+                      int64_t c, int64_t inner, float eps, cudaStream_t s, denotrt_error* err);
+
+// Inference BatchNormalization: y = (x - mean[c]) / sqrt(var[c] + eps) * scale[c] + bias[c], all in x's dtype.
+int32_t batch_norm(int32_t dtype, const void* x, const void* scale, const void* bias, const void* mean,
+                   const void* var, float eps, void* y, int64_t n, int64_t channels, int64_t inner, cudaStream_t s,
+                   denotrt_error* err);
+
+// ---------------------------------------------------------------- conv and GEMM fallbacks (own kernels)
+struct ConvDesc {
+  int32_t spatial; /* 1 or 2 (1-D runs as H = 1) */
+  int64_t n, c, k, group;
+  int64_t in[2], out[2], kernel[2], stride[2], pad_begin[2], dilation[2];
+};
+// y = act(conv(x, w) + bias + residual); bias (K) and residual (y's shape) may be NULL.
+int32_t conv(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, const void* residual,
+             Act act, void* y, cudaStream_t s, denotrt_error* err);
+// ConvTranspose (weights [C, K / group, kh, kw]); d.out already includes output_padding.
+int32_t conv_transpose(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, void* y,
+                       cudaStream_t s, denotrt_error* err);
+// Batched y[b] = A[b] x B[b] with numpy batch broadcasting (ONNX MatMul; 1-D operands are promoted).
+int32_t matmul(int32_t dtype, const void* a, const Dims& ad, const void* b, const Dims& bd, void* y,
+               cudaStream_t s, denotrt_error* err);
+// ONNX Gemm: y = alpha * op(A) op(B) + beta * C, C broadcast to [M, N] (cd.rank 0..2) or NULL.
+int32_t gemm(int32_t dtype, const void* a, int32_t trans_a, const void* b, int32_t trans_b, const void* c,
+             const Dims& cd, float alpha, float beta, void* y, int64_t m, int64_t n, int64_t k, cudaStream_t s,
+             denotrt_error* err);
+
+}  // namespace dtops
+#endif

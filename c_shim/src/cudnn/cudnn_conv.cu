@@ -1,0 +1,175 @@
+// Convolution through cuDNN's legacy API (cudnnConvolutionForward / cudnnConvolutionBiasActivationForward).
+// fp32 uses CUDNN_FMA_MATH so TF32 tensor cores are never chosen (results stay within fp32 tolerance of the CPU
+// executor); fp16 uses tensor cores with fp32 accumulation.
+#include <stdlib.h>
+#include <string.h>
+
+#include "cudnn_api.h"
+#include "cudnn_conv.h"
+
+struct denotrt_cudnn_conv {
+  const denotrt_cudnn_api* api;
+  cudnnTensorDescriptor_t x, y, bias;
+  cudnnFilterDescriptor_t w;
+  cudnnConvolutionDescriptor_t conv;
+  cudnnActivationDescriptor_t relu;
+  cudnnConvolutionFwdAlgo_t algo;
+  size_t workspace;
+  int32_t fuse_relu;
+  int64_t k, inner, n_total;
+  int32_t dtype;
+};
+
+int32_t denotrt_cudnn_handle_create(void** handle, denotrt_error* err) {
+  const denotrt_cudnn_api* api;
+  int32_t rc = denotrt_cudnn_load(&api, err);
+  if (rc != DENOTRT_OK) return rc;
+  cudnnHandle_t h;
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreate, &h);
+  *handle = h;
+  return DENOTRT_OK;
+}
+
+void denotrt_cudnn_handle_destroy(void* handle) {
+  const denotrt_cudnn_api* api;
+  if (handle && denotrt_cudnn_load(&api, nullptr) == DENOTRT_OK) api->cudnnDestroy((cudnnHandle_t)handle);
+}
+
+void denotrt_cudnn_conv_destroy(denotrt_cudnn_conv* c) {
+  if (!c) return;
+  const denotrt_cudnn_api* a = c->api;
+  if (c->x) a->cudnnDestroyTensorDescriptor(c->x);
+  if (c->y) a->cudnnDestroyTensorDescriptor(c->y);
+  if (c->bias) a->cudnnDestroyTensorDescriptor(c->bias);
+  if (c->w) a->cudnnDestroyFilterDescriptor(c->w);
+  if (c->conv) a->cudnnDestroyConvolutionDescriptor(c->conv);
+  if (c->relu) a->cudnnDestroyActivationDescriptor(c->relu);
+  free(c);
+}
+
+static int32_t set_tensor(const denotrt_cudnn_api* api, cudnnTensorDescriptor_t t, cudnnDataType_t dt, int64_t n,
+                          int64_t c, int64_t h, int64_t w, denotrt_error* err) {
+  int dims[4] = {(int)n, (int)c, (int)h, (int)w};
+  int strides[4] = {(int)(c * h * w), (int)(h * w), (int)w, 1};
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetTensorNdDescriptor, t, dt, 4, dims, strides);
+  return DENOTRT_OK;
+}
+
+static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc& d, size_t limit,
+                     denotrt_error* err) {
+  const denotrt_cudnn_api* api = c->api;
+  cudnnDataType_t dt = c->dtype == DENOTRT_FLOAT16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreateTensorDescriptor, &c->x);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreateTensorDescriptor, &c->y);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreateTensorDescriptor, &c->bias);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreateFilterDescriptor, &c->w);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreateConvolutionDescriptor, &c->conv);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnCreateActivationDescriptor, &c->relu);
+  int32_t rc;
+  if ((rc = set_tensor(api, c->x, dt, d.n, d.c, d.in[0], d.in[1], err))) return rc;
+  if ((rc = set_tensor(api, c->y, dt, d.n, d.k, d.out[0], d.out[1], err))) return rc;
+  if ((rc = set_tensor(api, c->bias, dt, 1, d.k, 1, 1, err))) return rc;
+  int fdims[4] = {(int)d.k, (int)(d.c / d.group), (int)d.kernel[0], (int)d.kernel[1]};
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetFilterNdDescriptor, c->w, dt, CUDNN_TENSOR_NCHW, 4, fdims);
+  int pads[2] = {(int)d.pad_begin[0], (int)d.pad_begin[1]};
+  int strides[2] = {(int)d.stride[0], (int)d.stride[1]};
+  int dil[2] = {(int)d.dilation[0], (int)d.dilation[1]};
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionNdDescriptor, c->conv, 2, pads, strides, dil,
+                      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionGroupCount, c->conv, (int)d.group);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv,
+                      c->dtype == DENOTRT_FLOAT16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetActivationDescriptor, c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
+                      0.0);
+  // Measure the candidates once; take the fastest that succeeded within the workspace limit.
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int found = 0;
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetStream, (cudnnHandle_t)handle, (cudaStream_t)0);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnFindConvolutionForwardAlgorithm, (cudnnHandle_t)handle, c->x, c->w, c->conv,
+                      c->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf);
+  for (int i = 0; i < found; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > limit) continue;
+    // Find may report a TF32 variant even under FMA math on some versions; never take one for fp32.
+    if (c->dtype != DENOTRT_FLOAT16 && perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
+    c->algo = perf[i].algo;
+    c->workspace = perf[i].memory;
+    return DENOTRT_OK;
+  }
+  return denotrt_fail(err, DENOTRT_CUDNN_ERROR, CUDNN_STATUS_NOT_SUPPORTED, "cudnnFindConvolutionForwardAlgorithm",
+                      "CUDNN_STATUS_NOT_SUPPORTED", "no cuDNN algorithm runs this convolution within %zu bytes",
+                      limit);
+}
+
+int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, const dtops::ConvDesc& d0, const int64_t* pad_end,
+                                  int32_t fuse_relu, size_t workspace_limit, denotrt_cudnn_conv** out,
+                                  denotrt_error* err) {
+  dtops::ConvDesc d = d0;
+  int64_t pe[2] = {pad_end[0], d.spatial > 1 ? pad_end[1] : 0};
+  if (d.spatial == 1) {  // 1-D as 2-D with H = 1
+    d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
+    d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
+    pe[1] = pe[0];
+    d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
+    d.pad_begin[0] = pe[0] = 0;
+  } else if (d.spatial != 2) {
+    return DENOTRT_UNSUPPORTED;
+  }
+  if (dtype != DENOTRT_FLOAT32 && dtype != DENOTRT_FLOAT16) return DENOTRT_UNSUPPORTED;
+  // The legacy descriptor pads both ends by the same amount. Padding is zeros either way, so an asymmetric pad
+  // gives identical values whenever the symmetric geometry yields the same output size; otherwise the own kernel
+  // runs it.
+  for (int i = 0; i < 2; ++i) {
+    int64_t sym_out = (d.in[i] + 2 * d.pad_begin[i] - ((d.kernel[i] - 1) * d.dilation[i] + 1)) / d.stride[i] + 1;
+    if (sym_out != d.out[i]) return DENOTRT_UNSUPPORTED;
+  }
+  (void)pe;
+  const denotrt_cudnn_api* api;
+  int32_t rc = denotrt_cudnn_load(&api, err);
+  if (rc != DENOTRT_OK) return rc;
+  denotrt_cudnn_conv* c = (denotrt_cudnn_conv*)calloc(1, sizeof *c);
+  if (!c) return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "calloc", "", "out of host memory");
+  c->api = api;
+  c->dtype = dtype;
+  c->fuse_relu = fuse_relu;
+  c->k = d.k;
+  c->inner = d.out[0] * d.out[1];
+  c->n_total = d.n * d.k * c->inner;
+  rc = build(c, handle, d, workspace_limit, err);
+  if (rc != DENOTRT_OK) {
+    denotrt_cudnn_conv_destroy(c);
+    return rc == DENOTRT_UNSUPPORTED ? DENOTRT_CUDNN_ERROR : rc;  // UNSUPPORTED is reserved for "use own kernel"
+  }
+  *out = c;
+  return DENOTRT_OK;
+}
+
+size_t denotrt_cudnn_conv_workspace(const denotrt_cudnn_conv* c) { return c->workspace; }
+
+const char* denotrt_cudnn_conv_algo_name(const denotrt_cudnn_conv* c) {
+  static const char* names[] = {"cudnn_implicit_gemm", "cudnn_implicit_precomp_gemm", "cudnn_gemm", "cudnn_direct",
+                                "cudnn_fft", "cudnn_fft_tiling", "cudnn_winograd", "cudnn_winograd_nonfused"};
+  return (int)c->algo >= 0 && (int)c->algo < 8 ? names[c->algo] : "cudnn";
+}
+
+int32_t denotrt_cudnn_conv_run(denotrt_cudnn_conv* c, void* handle, cudaStream_t s, const void* x, const void* w,
+                               const void* bias, const void* residual, dtops::Act act, void* y, void* workspace,
+                               denotrt_error* err) {
+  const denotrt_cudnn_api* api = c->api;
+  cudnnHandle_t h = (cudnnHandle_t)handle;
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetStream, h, s);
+  const float one = 1.f, zero = 0.f;
+  if (c->fuse_relu && bias && act.op == dtops::U_RELU) {
+    const float alpha2 = residual ? 1.f : 0.f;
+    cudnnStatus_t st = api->cudnnConvolutionBiasActivationForward(
+        h, &one, c->x, x, c->w, w, c->conv, c->algo, workspace, c->workspace, &alpha2, c->y,
+        residual ? residual : y, c->bias, bias, c->relu, c->y, y);
+    if (st == CUDNN_STATUS_SUCCESS) return DENOTRT_OK;
+    if (st != CUDNN_STATUS_NOT_SUPPORTED) return denotrt_cudnn_fail(err, st, "cudnnConvolutionBiasActivationForward");
+    c->fuse_relu = 0;  // this algorithm has no fused variant: run it unfused from now on
+  }
+  DENOTRT_CUDNN_CHECK(err, api, cudnnConvolutionForward, h, &one, c->x, x, c->w, w, c->conv, c->algo, workspace,
+                      c->workspace, &zero, c->y, y);
+  if (!bias && !residual && act.op == dtops::U_IDENTITY) return DENOTRT_OK;
+  return dtops::bias_residual_act(c->dtype, y, bias, residual, y, c->n_total, c->k, c->inner,
+                                  act, s, err);
+}

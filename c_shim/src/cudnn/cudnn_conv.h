@@ -1,0 +1,31 @@
+// One convolution configuration prepared for cuDNN's legacy API: descriptors plus the algorithm that
+// cudnnFindConvolutionForwardAlgorithm measured fastest (once per shape; the executor caches these per geometry).
+#ifndef DENOTRT_CUDNN_CONV_H
+#define DENOTRT_CUDNN_CONV_H
+#include <cuda_runtime.h>
+
+#include "../cuda_ops/ops.h"
+
+struct denotrt_cudnn_conv;
+
+// A handle of cuDNN (opaque here so the executor needs no cuDNN headers). NULL handles are never returned.
+int32_t denotrt_cudnn_handle_create(void** handle, denotrt_error* err);
+void denotrt_cudnn_handle_destroy(void* handle);
+
+// Prepares the convolution; runs cuDNN's algorithm search on the legacy default stream, so it must not be
+// called while any stream of this thread is capturing. Returns DENOTRT_UNSUPPORTED (without filling err) for a
+// geometry the legacy API cannot express (asymmetric pads): the caller then uses its own kernel.
+// fuse_relu: the layer's activation is Relu, so cudnnConvolutionBiasActivationForward can apply it (with bias).
+int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, const dtops::ConvDesc& d, const int64_t* pad_end,
+                                  int32_t fuse_relu, size_t workspace_limit, denotrt_cudnn_conv** out,
+                                  denotrt_error* err);
+size_t denotrt_cudnn_conv_workspace(const denotrt_cudnn_conv* c);
+const char* denotrt_cudnn_conv_algo_name(const denotrt_cudnn_conv* c);
+// y = act(conv(x, w) + bias + residual) on stream; the fused cuDNN call when the activation is Relu and a bias
+// is given, else cudnnConvolutionForward followed by the own epilogue kernel. Capturable.
+int32_t denotrt_cudnn_conv_run(denotrt_cudnn_conv* c, void* handle, cudaStream_t s, const void* x, const void* w,
+                               const void* bias, const void* residual, dtops::Act act, void* y, void* workspace,
+                               denotrt_error* err);
+void denotrt_cudnn_conv_destroy(denotrt_cudnn_conv* c);
+
+#endif

@@ -1,0 +1,243 @@
+/**
+ * createEngine() and infer(): the seed workflow (deserialize, pinned host + device buffer per I/O tensor, a stream,
+ * an execution context; fill pinned host, copy in, enqueue, copy out, synchronize, reshape) behind two calls.
+ */
+import { type AnyTypedArray, type DType, DTYPE_BYTES, dtypeOfArray } from "../core/dtype.ts";
+import { DenotrtError, InvalidArgumentError, PlanError, ShapeError, UnsupportedError } from "../core/errors.ts";
+import { copyAsync } from "../cuda/copy.ts";
+import { getDeviceInfo } from "../cuda/device.ts";
+import { DeviceBuffer } from "../cuda/device_buffer.ts";
+import { HostBuffer } from "../cuda/host_buffer.ts";
+import { Stream } from "../cuda/stream.ts";
+import { buildBuiltinPlan } from "./builtin_builder.ts";
+import { Engine, type ExecutionContext } from "./engine.ts";
+import { chooseDevice } from "./select.ts";
+import type { DeviceKind, InferInput, InferOutput, Precision, ProfileShapes, Provider, TensorInfo } from "./types.ts";
+
+export interface CreateEngineOptions {
+  /** An ONNX model: a file path or its bytes. */
+  onnx?: string | Uint8Array;
+  /** A serialized plan: a file path or its bytes. */
+  plan?: string | Uint8Array;
+  /** "auto" (default) takes TensorRT where its libraries load and the built-in engine otherwise. */
+  provider?: "auto" | Provider;
+  device?: DeviceKind;
+  precision?: Precision;
+  /** Optimization profiles, one shape range per dynamic input in each. */
+  profiles?: ProfileShapes[];
+  /** A plan file: loaded when present and valid, otherwise built from `onnx` and written there. */
+  cache?: string;
+  /** Called while a plan builds. */
+  onProgress?: (phase: string, step: number, steps: number) => void;
+}
+
+export interface InferOptions {
+  /** Return views of the pinned output buffers instead of copies (valid until the next infer or dispose). */
+  views?: boolean;
+}
+
+interface Slot {
+  info: TensorInfo;
+  host: HostBuffer | null;
+  device: DeviceBuffer | null;
+}
+
+async function readBytes(src: string | Uint8Array, what: string): Promise<Uint8Array> {
+  if (typeof src !== "string") return src;
+  try {
+    return await Deno.readFile(src);
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot read the ${what} file '${src}': ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : path.slice(0, i) || "/";
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function compatible(expected: DType, got: DType): boolean {
+  return expected === got || (expected === "bool" && got === "uint8") || (expected === "bfloat16" && got === "float16");
+}
+
+/** Builds or loads a plan and returns a ready engine with its context, stream and buffers. */
+export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {
+  const device = chooseDevice(options.device);
+  const provider = options.provider ?? "auto";
+  if (provider === "tensorrt") {
+    throw new UnsupportedError("the TensorRT provider is not available in this build: libnvinfer could not be used (see docs/TENSORRT.md)");
+  }
+  if (provider !== "auto" && provider !== "builtin") throw new InvalidArgumentError(`provider must be "auto", "builtin" or "tensorrt", got "${provider}"`);
+  let plan: Uint8Array | undefined;
+  if (options.plan !== undefined) plan = await readBytes(options.plan, "plan");
+  else if (options.cache !== undefined) {
+    try {
+      plan = await Deno.readFile(options.cache);
+    } catch {
+      plan = undefined; // no cached plan yet
+    }
+  }
+  if (plan) {
+    try {
+      return new InferenceEngine(new Engine(plan, device));
+    } catch (e) {
+      // A stale or corrupt cache is rebuilt; an explicitly given plan is the caller's to fix.
+      if (!(e instanceof PlanError) || options.plan !== undefined || options.onnx === undefined) throw e;
+    }
+  }
+  if (options.onnx === undefined) throw new InvalidArgumentError("createEngine needs `onnx` or `plan`");
+  const onnx = await readBytes(options.onnx, "ONNX");
+  const gpu = device === "cuda" ? getDeviceInfo(0) : undefined;
+  const built = await buildBuiltinPlan(onnx, {
+    precision: options.precision ?? "fp32",
+    profiles: options.profiles ?? [],
+    device,
+    baseDir: typeof options.onnx === "string" ? dirOf(options.onnx) : undefined,
+    gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
+    onProgress: options.onProgress,
+  });
+  if (options.cache !== undefined) {
+    const tmp = `${options.cache}.${Deno.pid}.tmp`;
+    await Deno.writeFile(tmp, built.plan);
+    await Deno.rename(tmp, options.cache); // atomic: a concurrent reader never sees half a plan
+  }
+  return new InferenceEngine(new Engine(built.plan, device));
+}
+
+/** An engine ready for `infer()`: owns its execution context, stream and reused I/O buffers. */
+export class InferenceEngine {
+  readonly engine: Engine;
+  readonly context: ExecutionContext;
+  readonly stream: Stream | null;
+  readonly #slots = new Map<string, Slot>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #disposed = false;
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+    try {
+      this.context = engine.createExecutionContext();
+      this.stream = engine.device === "cuda" ? new Stream() : null;
+    } catch (e) {
+      engine[Symbol.dispose]();
+      throw e;
+    }
+    for (const info of engine.ioTensors) this.#slots.set(info.name, { info, host: null, device: null });
+  }
+
+  get provider(): Provider {
+    return this.engine.provider;
+  }
+  get device(): DeviceKind {
+    return this.engine.device;
+  }
+  get inputs(): TensorInfo[] {
+    return this.engine.inputs;
+  }
+  get outputs(): TensorInfo[] {
+    return this.engine.outputs;
+  }
+  inspect(): unknown {
+    return this.engine.inspect();
+  }
+
+  /** Runs the network. Calls are queued, so concurrent infers never share buffers mid-flight. */
+  infer(inputs: Record<string, InferInput>, options: InferOptions = {}): Promise<Record<string, InferOutput>> {
+    if (this.#disposed) return Promise.reject(new DenotrtError("this engine has been disposed"));
+    const run = this.#queue.then(() => this.#run(inputs, options));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #ensure(slot: Slot, bytes: number): void {
+    if (slot.host && slot.host.byteLength >= bytes) return;
+    const size = Math.max(bytes, 256);
+    slot.host?.[Symbol.dispose]();
+    slot.device?.[Symbol.dispose]();
+    slot.host = null;
+    slot.device = null;
+    slot.host = new HostBuffer(size, { pinned: this.device === "cuda" });
+    if (this.device === "cuda") slot.device = new DeviceBuffer(size);
+  }
+
+  async #run(inputs: Record<string, InferInput>, options: InferOptions): Promise<Record<string, InferOutput>> {
+    if (this.#disposed) throw new DenotrtError("this engine has been disposed");
+    if (inputs === null || typeof inputs !== "object") throw new InvalidArgumentError("infer() takes an object of named inputs");
+    const names = this.inputs.map((t) => t.name);
+    for (const name of Object.keys(inputs)) {
+      if (!names.includes(name)) throw new InvalidArgumentError(`unknown input '${name}'; the inputs are: ${names.join(", ")}`);
+    }
+    const ctx = this.context;
+    for (const info of this.inputs) {
+      const value = inputs[info.name];
+      if (value === undefined) throw new InvalidArgumentError(`missing input '${info.name}' (${info.dtype} [${info.shape.join(", ")}])`);
+      const data = ArrayBuffer.isView(value) ? value : value?.data;
+      if (!ArrayBuffer.isView(data)) throw new InvalidArgumentError(`input '${info.name}' must be a typed array or { data, shape }`);
+      const got = dtypeOfArray(data);
+      if (!compatible(info.dtype, got)) throw new InvalidArgumentError(`input '${info.name}' is ${info.dtype}, got a ${data.constructor.name} (${got})`);
+      let shape: number[];
+      if (ArrayBuffer.isView(value)) {
+        if (info.shape.some((d) => d < 0)) {
+          throw new ShapeError(`input '${info.name}' has dynamic dimensions [${info.shape.join(", ")}]: pass { data, shape }`);
+        }
+        shape = info.shape;
+      } else shape = value.shape;
+      if (!Array.isArray(shape)) throw new InvalidArgumentError(`input '${info.name}': shape must be an array of integers`);
+      ctx.setInputShape(info.name, shape);
+      if (product(shape) !== data.length) {
+        throw new ShapeError(`input '${info.name}' of shape [${shape.join(", ")}] needs ${product(shape)} elements, got ${data.length}`);
+      }
+      // Inputs are in place before any output shape is asked for: shape inference may read an input's values
+      // (a shape tensor feeding Reshape or ConstantOfShape), as TensorRT requires for shape-tensor inputs.
+      const slot = this.#slots.get(info.name)!;
+      this.#ensure(slot, data.byteLength);
+      ctx.setTensorAddress(info.name, this.device === "cuda" ? slot.device! : slot.host!);
+      new Uint8Array(slot.host!.arrayBuffer, 0, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      if (this.stream) copyAsync(slot.device!, slot.host!, this.stream, { bytes: data.byteLength });
+    }
+    const outShapes = new Map<string, number[]>();
+    for (const info of this.outputs) {
+      const slot = this.#slots.get(info.name)!;
+      const shape = ctx.getTensorShape(info.name);
+      outShapes.set(info.name, shape);
+      this.#ensure(slot, product(shape) * DTYPE_BYTES[info.dtype]);
+      ctx.setTensorAddress(info.name, this.device === "cuda" ? slot.device! : slot.host!);
+    }
+    if (this.stream) {
+      ctx.enqueueV3(this.stream);
+      for (const info of this.outputs) {
+        const slot = this.#slots.get(info.name)!;
+        const bytes = product(outShapes.get(info.name)!) * DTYPE_BYTES[info.dtype];
+        copyAsync(slot.host!, slot.device!, this.stream, { bytes });
+      }
+      await this.stream.synchronize();
+    } else {
+      await ctx.execute(null);
+    }
+    const result: Record<string, InferOutput> = {};
+    for (const info of this.outputs) {
+      const shape = outShapes.get(info.name)!;
+      const view = this.#slots.get(info.name)!.host!.view(info.dtype, 0, product(shape)) as AnyTypedArray;
+      result[info.name] = { data: options.views ? view : view.slice() as AnyTypedArray, shape, dtype: info.dtype };
+    }
+    return result;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#queue;
+    if (this.stream) await this.stream.synchronize();
+    for (const slot of this.#slots.values()) {
+      slot.host?.[Symbol.dispose]();
+      slot.device?.[Symbol.dispose]();
+    }
+    this.context[Symbol.dispose]();
+    this.engine[Symbol.dispose]();
+    this.stream?.[Symbol.dispose]();
+  }
+}
