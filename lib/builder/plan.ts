@@ -10,17 +10,9 @@ export const PLAN_FORMAT_VERSION = 1;
 export const PLAN_HEADER_BYTES = 128;
 const WEIGHTS_ALIGN = 64;
 
-export const DTYPE_CODES: Record<DType, number> = {
-  float32: 0,
-  float16: 1,
-  bfloat16: 2,
-  int8: 3,
-  uint8: 4,
-  int32: 5,
-  int64: 6,
-  bool: 7,
-  float64: 9,
-};
+// The dtype codes of denotrt_dtype: one table for the plan writer and the runtime API.
+export { DTYPE_CODES } from "../core/dtype.ts";
+import { DTYPE_CODES } from "../core/dtype.ts";
 
 export const TENSOR_INPUT = 1;
 export const TENSOR_OUTPUT = 2;
