@@ -2,16 +2,10 @@
 // tensors. See docs/IR.md for the contract shared with plan.ts and the
 // executors. Helpers here are pure and operate on this structure only.
 
-export type DType =
-  | "float32"
-  | "float16"
-  | "bfloat16"
-  | "int8"
-  | "uint8"
-  | "int32"
-  | "int64"
-  | "bool"
-  | "float64";
+import type { DType as RuntimeDType } from "../core/dtype.ts";
+
+/** The element types the builder handles: the runtime's, less fp8 (which only TensorRT plans carry). */
+export type DType = Exclude<RuntimeDType, "fp8_e4m3">;
 
 /** A dimension: a number, or a symbolic name (ONNX dim_param or "unk_N"). */
 export type Dim = number | string;

@@ -17,12 +17,11 @@ namespace dtexec {
 static uint64_t align256(uint64_t v) { return (v + 255) & ~255ull; }
 
 int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, const char* fmt, ...) {
-  char msg[300];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  int32_t rc = plan_layer_vfail(l, err, status, "exec_cuda", fmt, ap);
   va_end(ap);
-  return denotrt_fail(err, status, 0, "exec_cuda", "", "layer %s (%s): %s", l->name ? l->name : "?", l->op, msg);
+  return rc;
 }
 
 void* tensor_ptr(Context* c, int32_t t) {

@@ -540,3 +540,10 @@ const plan_tensor* plan_layer_output(const plan* p, const plan_layer* l, int32_t
   if (i < 0 || i >= l->num_outputs || l->outputs[i] < 0) return NULL;
   return &p->tensors[l->outputs[i]];
 }
+
+int32_t plan_layer_vfail(const plan_layer* l, denotrt_error* err, int32_t status, const char* api, const char* fmt,
+                         va_list ap) {
+  char msg[300];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  return denotrt_fail(err, status, 0, api, "", "layer '%s' (%s): %s", l->name ? l->name : "?", l->op, msg);
+}

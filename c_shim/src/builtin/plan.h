@@ -10,6 +10,7 @@
 #ifndef DENOTRT_BUILTIN_PLAN_H
 #define DENOTRT_BUILTIN_PLAN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -134,6 +135,10 @@ const plan_attr* plan_attr_find(const plan_layer* l, const char* name);
 int64_t plan_attr_int(const plan_layer* l, const char* name, int64_t def);
 float plan_attr_float(const plan_layer* l, const char* name, float def);
 const char* plan_attr_string(const plan_layer* l, const char* name, const char* def);
+
+/* Fills err with "layer 'NAME' (OP): <message>" under `api`: the one form every executor reports layer failures in. */
+int32_t plan_layer_vfail(const plan_layer* l, denotrt_error* err, int32_t status, const char* api, const char* fmt,
+                         va_list ap);
 /* Returns the array (NULL when absent) and its length in *count (0 when absent). */
 const int64_t* plan_attr_ints(const plan_layer* l, const char* name, int32_t* count);
 const float* plan_attr_floats(const plan_layer* l, const char* name, int32_t* count);

@@ -1,15 +1,13 @@
 // dlopen of cuBLASLt: libcublasLt.so.13 by soname, then the unversioned name, then CUDA's default install
 // directory explicitly (it is often not on the loader path). Loaded once per process, never unloaded.
 #include <dlfcn.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "cublaslt_api.h"
+#include "../load_once.h"
 
 static denotrt_cublaslt_api g_api;
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static int g_state = 0;  // 0 not tried, 1 loaded, -1 failed (remembered)
-static denotrt_error g_failure;
+static denotrt_load_once g_once = DENOTRT_LOAD_ONCE_INIT;
 
 static int32_t load_locked(denotrt_error* err) {
   static const char* candidates[] = {"libcublasLt.so.13", "libcublasLt.so", "/usr/local/cuda/lib64/libcublasLt.so.13",
@@ -42,16 +40,9 @@ static int32_t load_locked(denotrt_error* err) {
 }
 
 int32_t denotrt_cublaslt_load(const denotrt_cublaslt_api** out, denotrt_error* err) {
-  pthread_mutex_lock(&g_lock);
-  if (g_state == 0) g_state = load_locked(&g_failure) == DENOTRT_OK ? 1 : -1;
-  int state = g_state;
-  pthread_mutex_unlock(&g_lock);
-  if (state < 0) {
-    if (err) *err = g_failure;
-    return g_failure.status;
-  }
-  *out = &g_api;
-  return DENOTRT_OK;
+  int32_t rc = denotrt_load_once_run(&g_once, load_locked, err);
+  if (rc == DENOTRT_OK) *out = &g_api;
+  return rc;
 }
 
 int32_t denotrt_cublaslt_fail(denotrt_error* err, cublasStatus_t st, const char* call) {

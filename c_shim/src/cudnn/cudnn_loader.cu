@@ -1,15 +1,13 @@
 // dlopen of libcudnn.so.9 and the symbol table (see cudnn_api.h). Loaded once per process and never unloaded:
 // cuDNN keeps per-process state, and handles created from it may outlive any single engine.
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #include "cudnn_api.h"
+#include "../load_once.h"
 
 static denotrt_cudnn_api g_api;
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static int g_state = 0;  // 0 not tried, 1 loaded, -1 failed (the failure is remembered and reported again)
-static denotrt_error g_failure;
+static denotrt_load_once g_once = DENOTRT_LOAD_ONCE_INIT;
 
 static int32_t load_locked(denotrt_error* err) {
   static const char* api = "dlopen(libcudnn.so.9)";
@@ -35,19 +33,9 @@ static int32_t load_locked(denotrt_error* err) {
 }
 
 int32_t denotrt_cudnn_load(const denotrt_cudnn_api** out, denotrt_error* err) {
-  pthread_mutex_lock(&g_lock);
-  if (g_state == 0) {
-    int32_t rc = load_locked(&g_failure);
-    g_state = rc == DENOTRT_OK ? 1 : -1;
-  }
-  int state = g_state;
-  pthread_mutex_unlock(&g_lock);
-  if (state < 0) {
-    if (err) *err = g_failure;
-    return g_failure.status;
-  }
-  *out = &g_api;
-  return DENOTRT_OK;
+  int32_t rc = denotrt_load_once_run(&g_once, load_locked, err);
+  if (rc == DENOTRT_OK) *out = &g_api;
+  return rc;
 }
 
 int32_t denotrt_cudnn_fail(denotrt_error* err, cudnnStatus_t st, const char* call) {

@@ -5,13 +5,11 @@
 #include "cpu_ops.h"
 
 int32_t cpu_fail(const cpu_call* c, denotrt_error* err, int32_t status, const char* fmt, ...) {
-  char msg[300];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  int32_t rc = plan_layer_vfail(c->layer, err, status, "denotrt_context_enqueue", fmt, ap);
   va_end(ap);
-  return denotrt_fail(err, status, 0, "denotrt_context_enqueue", "", "layer '%s' (%s): %s", c->layer->name,
-                      c->layer->op, msg);
+  return rc;
 }
 
 double cpu_get_f64(const cpu_tensor* t, int64_t i) {
