@@ -55,3 +55,11 @@ export {
 } from "./lib/engine/types.ts";
 export { UnsupportedOpError } from "./lib/builder/errors.ts";
 export { VERSION } from "./lib/version.ts";
+export {
+  buildTensorRTPlan,
+  cancelTensorRTBuild,
+  type TensorRTBuildOptions,
+  tensorrtPlanVersion,
+  type TensorRTStatus,
+  tensorrtStatus,
+} from "./lib/engine/tensorrt.ts";

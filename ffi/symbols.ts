@@ -83,6 +83,29 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+
+  // TensorRT (c_shim/include/denotrt_tensorrt.h). The plan-header reader is in every build; the rest exists only
+  // where the shim was compiled against TensorRT's headers (denotrt_build_features() & 2), hence `optional`.
+  denotrt_tensorrt_plan_version: { parameters: ["buffer", "u64", "buffer", "buffer", "buffer", ERR], result: "i32" },
+  denotrt_tensorrt_compiled_version: { parameters: ["buffer", "buffer", "buffer"], result: "i32", optional: true },
+  denotrt_tensorrt_load: { parameters: ["buffer", "buffer", "u64", ERR], result: "i32", optional: true },
+  denotrt_tensorrt_device_memory_size: { parameters: ["pointer", "buffer", ERR], result: "i32", optional: true },
+  denotrt_tensorrt_context_create_with_memory: {
+    parameters: ["pointer", "u64", "u64", "buffer", ERR],
+    result: "i32",
+    optional: true,
+  },
+  denotrt_tensorrt_refit_weights: { parameters: ["pointer", "buffer", "i32", "buffer", "i64", ERR], result: "i32", optional: true },
+  // A build takes minutes: nonblocking, while JavaScript drains the progress queue.
+  denotrt_tensorrt_build: {
+    parameters: ["buffer", "u64", "buffer", "buffer", "buffer", ERR],
+    result: "i32",
+    nonblocking: true,
+    optional: true,
+  },
+  denotrt_tensorrt_free: { parameters: ["pointer"], result: "void", optional: true },
+  denotrt_tensorrt_build_cancel: { parameters: [], result: "void", optional: true },
+  denotrt_tensorrt_build_progress_pop: { parameters: ["buffer", "buffer"], result: "i32", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];

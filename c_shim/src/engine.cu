@@ -77,6 +77,10 @@ int32_t denotrt_engine_destroy(denotrt_engine* e, denotrt_error* err) {
   return rc;
 }
 
+void* denotrt_engine_impl(denotrt_engine* e, const denotrt_engine_ops* ops) {
+  return denotrt_tag_ok(e, DENOTRT_HANDLE_ENGINE) && e->ops == ops ? e->impl : nullptr;
+}
+
 int32_t denotrt_engine_provider(denotrt_engine* e) {
   return denotrt_tag_ok(e, DENOTRT_HANDLE_ENGINE) ? e->ops->provider : 0;
 }

@@ -28,6 +28,10 @@ typedef struct denotrt_engine_ops {
   int32_t (*enqueue)(void* context, void* cuda_stream, denotrt_error* err);
 } denotrt_engine_ops;
 
+/* The provider's own engine behind a public handle, or NULL when the handle is not a live engine of `ops`'s provider.
+ * For provider-specific entry points (TensorRT's refit, contexts on caller memory). */
+void* denotrt_engine_impl(denotrt_engine* engine, const denotrt_engine_ops* ops);
+
 /* Built-in plans ("DNRTPLAN" magic). device_kind: denotrt_device_kind. */
 int32_t denotrt_builtin_deserialize(const void* plan, uint64_t bytes, int32_t device_kind,
                                     const denotrt_engine_ops** ops, void** engine, denotrt_error* err);

@@ -3,7 +3,7 @@
  * an execution context; fill pinned host, copy in, enqueue, copy out, synchronize, reshape) behind two calls.
  */
 import { type AnyTypedArray, type DType, DTYPE_BYTES, dtypeOfArray } from "../core/dtype.ts";
-import { DenotrtError, InvalidArgumentError, PlanError, ShapeError, UnsupportedError } from "../core/errors.ts";
+import { DenotrtError, InvalidArgumentError, PlanError, ShapeError } from "../core/errors.ts";
 import { copyAsync } from "../cuda/copy.ts";
 import { getDeviceInfo } from "../cuda/device.ts";
 import { DeviceBuffer } from "../cuda/device_buffer.ts";
@@ -11,7 +11,8 @@ import { HostBuffer } from "../cuda/host_buffer.ts";
 import { Stream } from "../cuda/stream.ts";
 import { buildBuiltinPlan } from "./builtin_builder.ts";
 import { Engine, type ExecutionContext } from "./engine.ts";
-import { chooseDevice } from "./select.ts";
+import { chooseDevice, chooseProvider } from "./select.ts";
+import { buildTensorRTPlan, tensorrtStatus } from "./tensorrt.ts";
 import type { DeviceKind, InferInput, InferOutput, Precision, ProfileShapes, Provider, TensorInfo } from "./types.ts";
 
 export interface CreateEngineOptions {
@@ -67,11 +68,7 @@ function compatible(expected: DType, got: DType): boolean {
 /** Builds or loads a plan and returns a ready engine with its context, stream and buffers. */
 export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {
   const device = chooseDevice(options.device);
-  const provider = options.provider ?? "auto";
-  if (provider === "tensorrt") {
-    throw new UnsupportedError("the TensorRT provider is not available in this build: libnvinfer could not be used (see docs/TENSORRT.md)");
-  }
-  if (provider !== "auto" && provider !== "builtin") throw new InvalidArgumentError(`provider must be "auto", "builtin" or "tensorrt", got "${provider}"`);
+  const requested = options.provider ?? "auto";
   let plan: Uint8Array | undefined;
   if (options.plan !== undefined) plan = await readBytes(options.plan, "plan");
   else if (options.cache !== undefined) {
@@ -83,7 +80,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
   }
   if (plan) {
     try {
-      return new InferenceEngine(new Engine(plan, device));
+      // A plan's provider is fixed by its bytes (the shim dispatches on the header).
+      return new InferenceEngine(new Engine(plan, device), "loaded from a plan");
     } catch (e) {
       // A stale or corrupt cache is rebuilt; an explicitly given plan is the caller's to fix.
       if (!(e instanceof PlanError) || options.plan !== undefined || options.onnx === undefined) throw e;
@@ -91,21 +89,33 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
   }
   if (options.onnx === undefined) throw new InvalidArgumentError("createEngine needs `onnx` or `plan`");
   const onnx = await readBytes(options.onnx, "ONNX");
-  const gpu = device === "cuda" ? getDeviceInfo(0) : undefined;
-  const built = await buildBuiltinPlan(onnx, {
-    precision: options.precision ?? "fp32",
-    profiles: options.profiles ?? [],
-    device,
-    baseDir: typeof options.onnx === "string" ? dirOf(options.onnx) : undefined,
-    gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
-    onProgress: options.onProgress,
-  });
+  const choice = chooseProvider(requested, device, tensorrtStatus);
+  const modelPath = typeof options.onnx === "string" ? options.onnx : undefined;
+  let built: Uint8Array;
+  if (choice.provider === "tensorrt") {
+    built = await buildTensorRTPlan(new Uint8Array(onnx), {
+      precision: options.precision ?? "fp32",
+      profiles: options.profiles ?? [],
+      modelPath,
+      onProgress: options.onProgress,
+    });
+  } else {
+    const gpu = device === "cuda" ? getDeviceInfo(0) : undefined;
+    built = (await buildBuiltinPlan(onnx, {
+      precision: options.precision ?? "fp32",
+      profiles: options.profiles ?? [],
+      device,
+      baseDir: modelPath ? dirOf(modelPath) : undefined,
+      gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
+      onProgress: options.onProgress,
+    })).plan;
+  }
   if (options.cache !== undefined) {
     const tmp = `${options.cache}.${Deno.pid}.tmp`;
-    await Deno.writeFile(tmp, built.plan);
+    await Deno.writeFile(tmp, built);
     await Deno.rename(tmp, options.cache); // atomic: a concurrent reader never sees half a plan
   }
-  return new InferenceEngine(new Engine(built.plan, device));
+  return new InferenceEngine(new Engine(built, device), choice.reason);
 }
 
 /** An engine ready for `infer()`: owns its execution context, stream and reused I/O buffers. */
@@ -117,8 +127,12 @@ export class InferenceEngine {
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
 
-  constructor(engine: Engine) {
+  /** Why this engine's provider was chosen ("requested", "TensorRT is not available (...)", ...). */
+  readonly providerReason: string;
+
+  constructor(engine: Engine, providerReason = "requested") {
     this.engine = engine;
+    this.providerReason = providerReason;
     try {
       this.context = engine.createExecutionContext();
       this.stream = engine.device === "cuda" ? new Stream() : null;

@@ -1,39 +1,25 @@
 /**
- * The TensorRT tests' own FFI table: the symbols of c_shim/include/denotrt_tensorrt.h, which ffi/symbols.ts does
- * not list (yet). The library is found the way ffi/load.ts finds it (DENOTRT_LIB, build/, the system search), and
+ * The TensorRT tests' FFI handle: the symbols of c_shim/include/denotrt_tensorrt.h, taken from ffi/symbols.ts. The library is found the way ffi/load.ts finds it (DENOTRT_LIB, build/, the system search), and
  * the core symbols (buffers, streams, engines) come from the official table through ffi/load.ts.
  * Symbols that exist only in builds with TensorRT support are `optional` (null in builds without it).
  */
 import { libraryCandidates } from "../../ffi/load.ts";
+import { symbols } from "../../ffi/symbols.ts";
 import { type ErrorRecord, newErrorRecord, readErrorRecord } from "../../ffi/error_record.ts";
 
-const ERR = "buffer" as const;
-
+// The TensorRT part of the official table (ffi/symbols.ts), opened on its own handle per test process.
 export const trtSymbols = {
-  denotrt_build_features: { parameters: [], result: "u32" },
-  denotrt_tensorrt_plan_version: { parameters: ["buffer", "u64", "buffer", "buffer", "buffer", ERR], result: "i32" },
-  denotrt_tensorrt_compiled_version: { parameters: ["buffer", "buffer", "buffer"], result: "i32", optional: true },
-  denotrt_tensorrt_load: { parameters: ["buffer", "buffer", "u64", ERR], result: "i32", optional: true },
-  denotrt_tensorrt_device_memory_size: { parameters: ["pointer", "buffer", ERR], result: "i32", optional: true },
-  denotrt_tensorrt_context_create_with_memory: {
-    parameters: ["pointer", "u64", "u64", "buffer", ERR],
-    result: "i32",
-    optional: true,
-  },
-  denotrt_tensorrt_refit_weights: {
-    parameters: ["pointer", "buffer", "i32", "buffer", "i64", ERR],
-    result: "i32",
-    optional: true,
-  },
-  denotrt_tensorrt_build: {
-    parameters: ["buffer", "u64", "buffer", "buffer", "buffer", ERR],
-    result: "i32",
-    nonblocking: true,
-    optional: true,
-  },
-  denotrt_tensorrt_free: { parameters: ["pointer"], result: "void", optional: true },
-  denotrt_tensorrt_build_cancel: { parameters: [], result: "void", optional: true },
-  denotrt_tensorrt_build_progress_pop: { parameters: ["buffer", "buffer"], result: "i32", optional: true },
+  denotrt_build_features: symbols.denotrt_build_features,
+  denotrt_tensorrt_plan_version: symbols.denotrt_tensorrt_plan_version,
+  denotrt_tensorrt_compiled_version: symbols.denotrt_tensorrt_compiled_version,
+  denotrt_tensorrt_load: symbols.denotrt_tensorrt_load,
+  denotrt_tensorrt_device_memory_size: symbols.denotrt_tensorrt_device_memory_size,
+  denotrt_tensorrt_context_create_with_memory: symbols.denotrt_tensorrt_context_create_with_memory,
+  denotrt_tensorrt_refit_weights: symbols.denotrt_tensorrt_refit_weights,
+  denotrt_tensorrt_build: symbols.denotrt_tensorrt_build,
+  denotrt_tensorrt_free: symbols.denotrt_tensorrt_free,
+  denotrt_tensorrt_build_cancel: symbols.denotrt_tensorrt_build_cancel,
+  denotrt_tensorrt_build_progress_pop: symbols.denotrt_tensorrt_build_progress_pop,
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const Status = {

@@ -148,7 +148,9 @@ int32_t library_fail(denotrt_error* err, const std::string& detail_for_log, cons
   va_end(ap);
   std::string full = std::string("TensorRT provider: ") + msg;
   if (!detail_for_log.empty()) full += " [" + detail_for_log + "]";
-  denotrt_log_write(DENOTRT_SEVERITY_ERROR, full.c_str());
+  // INFO, not ERROR: the failure itself is returned to the caller, and provider "auto" probes for TensorRT on every
+  // machine; the log only carries the per-path dlerror detail that does not fit in the error record.
+  denotrt_log_write(DENOTRT_SEVERITY_INFO, full.c_str());
   return denotrt_fail(err, DENOTRT_LIBRARY_ERROR, 0, "dlopen", "", "%s", msg);
 }
 

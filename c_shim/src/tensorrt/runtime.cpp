@@ -332,25 +332,12 @@ const denotrt_engine_ops kTensorRTOps = {
     context_enqueue,
 };
 
-// engine.cu keeps denotrt_engine private; this mirrors its layout (tag, ops, impl, contexts) to reach the provider's
-// engine from a public handle. The ops check makes a layout change fail loudly instead of misreading memory.
-// TODO(lead): replace with an accessor in provider.h, e.g. void* denotrt_engine_impl(denotrt_engine*, const ops*).
-struct EngineHandleMirror {
-  denotrt_tag tag;
-  const denotrt_engine_ops* ops;
-  void* impl;
-  int64_t contexts;
-};
-
 int32_t engine_of(denotrt_engine* handle, const char* api, TrtEngine** out, denotrt_error* err) {
   if (!denotrt_tag_ok(handle, DENOTRT_HANDLE_ENGINE)) return DENOTRT_BAD_ARG(err, api, "not a live engine handle");
   if (denotrt_engine_provider(handle) != DENOTRT_PROVIDER_TENSORRT)
     return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "", "this engine is not a TensorRT engine");
-  auto* m = reinterpret_cast<EngineHandleMirror*>(handle);
-  if (m->ops != &kTensorRTOps)
-    return denotrt_fail(err, DENOTRT_INTERNAL_ERROR, 0, api, "",
-                        "the engine handle's layout is not the one the TensorRT provider expects");
-  *out = static_cast<TrtEngine*>(m->impl);
+  *out = static_cast<TrtEngine*>(denotrt_engine_impl(handle, &kTensorRTOps));
+  if (!*out) return denotrt_fail(err, DENOTRT_INTERNAL_ERROR, 0, api, "", "the engine has no TensorRT implementation");
   return DENOTRT_OK;
 }
 
