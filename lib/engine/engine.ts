@@ -4,8 +4,8 @@
  */
 import { sym } from "../../ffi/load.ts";
 import { check, checkAsync, createHandle, cstr } from "../core/call.ts";
-import { type DType, dtypeFromCode } from "../core/dtype.ts";
-import { InvalidArgumentError, ShapeError } from "../core/errors.ts";
+import { type DType, DTYPE_CODES, dtypeFromCode } from "../core/dtype.ts";
+import { InvalidArgumentError, ShapeError, UnsupportedError } from "../core/errors.ts";
 import { drainLog } from "../core/log.ts";
 import { NativeResource } from "../core/resource.ts";
 import { DeviceBuffer } from "../cuda/device_buffer.ts";
@@ -137,10 +137,36 @@ export class Engine extends NativeResource {
     }
   }
 
-  createExecutionContext(): ExecutionContext {
-    const ctx = new ExecutionContext(this);
+  /**
+   * A new execution context. `deviceMemory` (TensorRT engines) gives it caller-owned activation memory of at least
+   * `deviceMemorySize` bytes, which contexts that never run at the same time may share.
+   */
+  createExecutionContext(options: { deviceMemory?: DeviceBuffer } = {}): ExecutionContext {
+    const ctx = new ExecutionContext(this, options.deviceMemory);
     this.#contexts++;
     return ctx;
+  }
+
+  #requireTensorRT(what: string): Deno.PointerObject {
+    if (this.provider !== "tensorrt") throw new UnsupportedError(`${what} is a TensorRT feature; this engine is ${this.provider}`);
+    return this.handle;
+  }
+
+  /** Device memory an execution context needs for activations (TensorRT engines). */
+  get deviceMemorySize(): number {
+    const h = this.#requireTensorRT("deviceMemorySize");
+    const out = new BigUint64Array(1);
+    check("denotrt_tensorrt_device_memory_size", (err) => sym().denotrt_tensorrt_device_memory_size!(h, new Uint8Array(out.buffer), err));
+    return Number(out[0]);
+  }
+
+  /** Replaces the weights `name` (an ONNX initializer) of a refittable TensorRT engine and refits it. */
+  refit(name: string, weights: Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer>): void {
+    const h = this.#requireTensorRT("refit");
+    const dtype = weights instanceof Float32Array ? DTYPE_CODES.float32 : DTYPE_CODES.float16;
+    const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+    check("denotrt_tensorrt_refit_weights", (err) =>
+      sym().denotrt_tensorrt_refit_weights!(h, cstr(name), dtype, bytes, BigInt(weights.length), err));
   }
 
   /** @internal */
@@ -160,11 +186,21 @@ export class ExecutionContext extends NativeResource {
   readonly engine: Engine;
 
   /** @internal use engine.createExecutionContext() */
-  constructor(engine: Engine) {
+  constructor(engine: Engine, deviceMemory?: DeviceBuffer) {
     const e = engine.handle;
-    super(createHandle("denotrt_context_create", (out, err) => sym().denotrt_context_create(e, out, err)), "ExecutionContext", destroyContext);
+    const create = deviceMemory
+      ? (out: Uint8Array<ArrayBuffer>, err: Uint8Array<ArrayBuffer>) => {
+        if (engine.provider !== "tensorrt") throw new UnsupportedError("caller-owned context memory is a TensorRT feature");
+        return sym().denotrt_tensorrt_context_create_with_memory!(e, deviceMemory.address, BigInt(deviceMemory.byteLength), out, err);
+      }
+      : (out: Uint8Array<ArrayBuffer>, err: Uint8Array<ArrayBuffer>) => sym().denotrt_context_create(e, out, err);
+    super(createHandle("denotrt_context_create", create), "ExecutionContext", destroyContext);
     this.engine = engine;
+    this.#memory = deviceMemory;
   }
+
+  // Held so the caller's activation memory is not collected while the context may use it.
+  readonly #memory?: DeviceBuffer;
 
   setOptimizationProfile(profile: number): void {
     const h = this.handle;

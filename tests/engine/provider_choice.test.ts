@@ -55,3 +55,13 @@ Deno.test({
     assert(e.providerReason.includes("CPU"), e.providerReason);
   },
 });
+
+Deno.test({
+  name: "TensorRT-only features on a built-in engine are refused with UnsupportedError",
+  ignore: !fixturesPresent(),
+  async fn() {
+    await using e = await createEngine({ onnx: `${FIXTURES}conv_basic.onnx`, provider: "builtin", device: "cpu" });
+    assertThrows(() => e.engine.deviceMemorySize, UnsupportedError, /TensorRT feature/);
+    assertThrows(() => e.engine.refit("w", new Float32Array(4)), UnsupportedError, /TensorRT feature/);
+  },
+});
