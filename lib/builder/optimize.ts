@@ -11,6 +11,8 @@ import { foldBatchNorm } from "./passes/fold_batchnorm.ts";
 import { fuseSiLU } from "./passes/fuse_silu.ts";
 import { fuseConvActivation } from "./passes/fuse_conv_activation.ts";
 import { markHostTensors } from "./passes/mark_host_tensors.ts";
+import { markHostInputs } from "./passes/mark_host_inputs.ts";
+import { applyPrecision, type PlanPrecision } from "./passes/precision.ts";
 import { type MemoryReport, planMemory } from "./passes/plan_memory.ts";
 
 export interface PassReport {
@@ -29,9 +31,11 @@ export interface OptimizeReport {
 export interface OptimizeOptions {
   /** Pass names to skip (e.g. "fuse_conv_activation" for an executor without fused convs). */
   skip?: string[];
+  /** The precision the plan is built in (passes/precision.ts); default "fp32". */
+  precision?: PlanPrecision;
 }
 
-const PASSES: [string, (g: Graph) => number][] = [
+const PASSES: [string, (g: Graph, opts: OptimizeOptions) => number][] = [
   ["eliminate_identity", eliminateIdentity],
   ["fold_constants", foldConstants],
   ["eliminate_dead_code", eliminateDeadCode],
@@ -41,6 +45,9 @@ const PASSES: [string, (g: Graph) => number][] = [
   ["eliminate_identity", eliminateIdentity],
   ["eliminate_dead_code", eliminateDeadCode],
   ["mark_host_tensors", markHostTensors],
+  ["mark_host_inputs", markHostInputs],
+  // After placement (host tensors stay as they are), before plan_memory (float16 halves activation sizes).
+  ["precision", (g, opts) => applyPrecision(g, opts.precision ?? "fp32")],
 ];
 
 export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
@@ -48,7 +55,7 @@ export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
   for (const [name, fn] of PASSES) {
     if (opts.skip?.includes(name)) continue;
     const before = g.nodes.length;
-    const changed = fn(g);
+    const changed = fn(g, opts);
     inferShapes(g);
     passes.push({ pass: name, nodesBefore: before, nodesAfter: g.nodes.length, changed });
   }

@@ -3,7 +3,7 @@
 // specified in docs/PLAN_FORMAT.md; keep the two in step and bump
 // PLAN_FORMAT_VERSION on any layout change.
 
-import type { Attr, DType, Graph, Tensor } from "./ir.ts";
+import type { Attr, Graph, Tensor } from "./ir.ts";
 
 export const PLAN_MAGIC = "DNRTPLAN";
 export const PLAN_FORMAT_VERSION = 1;

@@ -2,7 +2,8 @@
 import { loadOnnx } from "../builder/onnx.ts";
 import { optimize, type OptimizeReport } from "../builder/optimize.ts";
 import { serializePlan } from "../builder/plan.ts";
-import { UnsupportedError } from "../core/errors.ts";
+import { PLAN_PRECISIONS } from "../builder/passes/precision.ts";
+import { InvalidArgumentError, UnsupportedError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import type { DeviceKind, Precision, ProfileShapes } from "./types.ts";
 
@@ -22,16 +23,24 @@ export interface BuiltinBuildResult {
 }
 
 export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptions): Promise<BuiltinBuildResult> {
-  if (opts.precision !== "fp32") {
-    // Reduced precision needs the precision pass and kernel timing of the performance issue; until then say so
-    // rather than hand back an fp32 plan labelled otherwise.
-    throw new UnsupportedError(`precision '${opts.precision}' is not yet supported by the built-in engine's builder; use 'fp32'`);
+  if (!PLAN_PRECISIONS.includes(opts.precision)) {
+    throw new InvalidArgumentError(`precision must be one of ${PLAN_PRECISIONS.map((p) => `'${p}'`).join(", ")}, got '${opts.precision}'`);
+  }
+  if (opts.precision === "fp16" && opts.device === "cpu") {
+    // The CPU executor computes every float in float32: float16 storage would only cost accuracy there. Refusing
+    // beats handing back a plan whose precision is not what was asked for.
+    throw new UnsupportedError(
+      "precision 'fp16' needs the CUDA executor: the CPU executor computes in float32, so build for device 'cpu' " +
+        "with 'fp32' (or 'tf32', which the CPU runs as float32); a plan built in fp16 for CUDA still runs on a CPU engine",
+    );
   }
   const progress = opts.onProgress ?? (() => {});
   progress("parse", 0, 3);
   const graph = await loadOnnx(onnx, { baseDir: opts.baseDir, profiles: opts.profiles.length ? opts.profiles : undefined });
   progress("optimize", 1, 3);
-  const report = optimize(graph);
+  // fp16 converts layers the CUDA executor runs in float16 (Casts at the graph's I/O); tf32 marks Conv/MatMul/Gemm
+  // for TF32 tensor cores; fp32 keeps TF32 off (passes/precision.ts).
+  const report = optimize(graph, { precision: opts.precision });
   progress("serialize", 2, 3);
   const plan = serializePlan(graph, {
     device: opts.device,

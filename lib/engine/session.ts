@@ -65,6 +65,13 @@ function compatible(expected: DType, got: DType): boolean {
   return expected === got || (expected === "bool" && got === "uint8") || (expected === "bfloat16" && got === "float16");
 }
 
+/** Inputs a built-in plan places in host memory (inspect()'s io list; TensorRT engines list none). */
+function hostPlacedInputs(engine: Engine): Set<string> {
+  if (engine.provider !== "builtin" || engine.device !== "cuda") return new Set();
+  const io = (engine.inspect() as { io?: { name: string; mode: string; location: string }[] }).io ?? [];
+  return new Set(io.filter((t) => t.mode === "input" && t.location === "host").map((t) => t.name));
+}
+
 /** Builds or loads a plan and returns a ready engine with its context, stream and buffers. */
 export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {
   const device = chooseDevice(options.device);
@@ -124,6 +131,7 @@ export class InferenceEngine {
   readonly context: ExecutionContext;
   readonly stream: Stream | null;
   readonly #slots = new Map<string, Slot>();
+  #hostInputs: Set<string> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
 
@@ -209,9 +217,12 @@ export class InferenceEngine {
       // (a shape tensor feeding Reshape or ConstantOfShape), as TensorRT requires for shape-tensor inputs.
       const slot = this.#slots.get(info.name)!;
       this.#ensure(slot, data.byteLength);
-      ctx.setTensorAddress(info.name, this.device === "cuda" ? slot.device! : slot.host!);
+      // A host-placed input (shape values, read on the CPU) is bound to its pinned host buffer, never copied over.
+      this.#hostInputs ??= hostPlacedInputs(this.engine);
+      const onHost = this.device === "cpu" || this.#hostInputs.has(info.name);
+      ctx.setTensorAddress(info.name, onHost ? slot.host!.address : slot.device!);
       new Uint8Array(slot.host!.arrayBuffer, 0, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      if (this.stream) copyAsync(slot.device!, slot.host!, this.stream, { bytes: data.byteLength });
+      if (this.stream && !onHost) copyAsync(slot.device!, slot.host!, this.stream, { bytes: data.byteLength });
     }
     const outShapes = new Map<string, number[]>();
     for (const info of this.outputs) {

@@ -13,31 +13,13 @@ if (noFixtures) console.log(`[skip] engine model tests skipped: ${FIXTURES} not 
 
 // Models whose fixture exercises the builder only (an op the builder rejects on purpose).
 const BUILD_ONLY = new Set(["unsupported"]);
-// Known gap: on CUDA engines a graph input whose values feed a shape (ConstantOfShape, Range of an input) lives in
-// device memory, and shape inference reads only host values. Each must fail with this clear error; when one starts
-// to work this test fails and the entry must go.
-const CUDA_GAPS: Record<string, RegExp> = {
-  constantofshape: /needs the values of 'x0'/,
-  range: /needs the values of 'x0'/,
-};
 
 const devices: DeviceKind[] = gpu.ok ? ["cpu", "cuda"] : ["cpu"];
 const TOLERANCE: Record<DeviceKind, number> = { cpu: 1e-5, cuda: 1e-4 };
 
 for (const device of devices) {
-  for (const [name, reason] of Object.entries(device === "cuda" ? CUDA_GAPS : {})) {
-    if (!referenceModels().includes(name)) continue;
-    Deno.test(`${name} is refused on the cuda with a clear ShapeError (known gap)`, async () => {
-      const ref = loadReference(name);
-      const profiles = [Object.fromEntries(Object.entries(ref.inputs).map(([k, v]) => [k, { min: v.shape, opt: v.shape, max: v.shape }]))];
-      await assertRejects(async () => {
-        await using engine = await createEngine({ onnx: `${FIXTURES}${name}.onnx`, device, profiles });
-        await engine.infer(ref.inputs);
-      }, ShapeError, reason);
-      assertNoLiveHandles(name);
-    });
-  }
-  for (const name of referenceModels().filter((n) => !BUILD_ONLY.has(n) && !(device === "cuda" && n in CUDA_GAPS))) {
+  // Shape-valued inputs (constantofshape, range) included: CUDA engines bind them to host memory.
+  for (const name of referenceModels().filter((n) => !BUILD_ONLY.has(n))) {
     Deno.test(`${name} runs on the ${device} and matches onnxruntime`, async () => {
       const ref = loadReference(name);
       {

@@ -145,6 +145,10 @@ static int32_t b_inspect(void* impl, char* json, uint64_t capacity, uint64_t* ne
     int32_t prec = out ? out->dtype : DENOTRT_FLOAT32;
     /* the CPU computes every floating type in float32 */
     if (!strcmp(e->ex->name, "cpu")) prec = cpu_dtype(prec);
+    /* float32 layers of a "tf32" plan may run on TF32 tensor cores on the GPU (docs/OPS.md) */
+    const char* prec_name = plan_dtype_name(prec);
+    if (prec == DENOTRT_FLOAT32 && strcmp(e->ex->name, "cuda") == 0 && !strcmp(plan_attr_string(l, "precision", ""), "tf32"))
+      prec_name = "tf32";
     sb_put(&b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
     sb_json_str(&b, l->name);
     sb_put(&b, ",\"op\":", 6);
@@ -155,7 +159,18 @@ static int32_t b_inspect(void* impl, char* json, uint64_t capacity, uint64_t* ne
     sb_tensor_list(&b, p, l->num_outputs, l->outputs);
     sb_put(&b, ",\"kernel\":", 10);
     sb_json_str(&b, l->kernel);
-    sb_printf(&b, ",\"precision\":\"%s\",\"host\":%s}", plan_dtype_name(prec), shapes_layer_is_host(p, l) ? "true" : "false");
+    sb_printf(&b, ",\"precision\":\"%s\",\"host\":%s}", prec_name, shapes_layer_is_host(p, l) ? "true" : "false");
+  }
+  /* I/O tensors with where their memory lives: "host" inputs hold shape values read on the CPU (bind host memory,
+   * as TensorRT's shape-tensor inputs), everything else is device memory on CUDA engines. */
+  sb_put(&b, "],\"io\":[", 8);
+  for (int32_t k = 0; k < p->num_inputs + p->num_outputs; k++) {
+    int is_input = k < p->num_inputs;
+    const plan_tensor* t = &p->tensors[is_input ? p->inputs[k] : p->outputs[k - p->num_inputs]];
+    sb_put(&b, k ? ",{\"name\":" : "{\"name\":", k ? 9 : 8);
+    sb_json_str(&b, t->name);
+    sb_printf(&b, ",\"mode\":\"%s\",\"dtype\":\"%s\",\"location\":\"%s\"}", is_input ? "input" : "output",
+              plan_dtype_name(t->dtype), (is_input && (t->flags & PLAN_TENSOR_HOST)) ? "host" : "device");
   }
   sb_put(&b, "]}", 2);
   if (b.oom) {
@@ -233,12 +248,15 @@ static int32_t b_set_address(void* impl, const char* name, uint64_t address, den
   int32_t t = plan_find_tensor(p, name);
   if (t < 0 || !(p->tensors[t].flags & (PLAN_TENSOR_INPUT | PLAN_TENSOR_OUTPUT)))
     return DENOTRT_BAD_ARG(err, "denotrt_context_set_tensor_address", "'%s' is not an input or output of this engine", name);
+  /* The executor checks the address first (on CUDA a host-placed input must not be device memory). */
+  int32_t rc = c->e->ex->set_address(c->ex_context, t, address, err);
+  if (rc) return rc;
   /* CPU addresses are host memory, so inference may read input values there (shape inputs); on CUDA only inputs
    * the plan places on the host are host memory. */
   if ((p->tensors[t].flags & PLAN_TENSOR_INPUT) &&
       (c->e->device_kind == DENOTRT_DEVICE_CPU || (p->tensors[t].flags & PLAN_TENSOR_HOST)))
     shapes_set_input_values(c->shapes, t, (const void*)(uintptr_t)address);
-  return c->e->ex->set_address(c->ex_context, t, address, err);
+  return DENOTRT_OK;
 }
 
 static int32_t b_enqueue(void* impl, void* stream, denotrt_error* err) {

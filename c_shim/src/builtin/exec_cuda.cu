@@ -26,6 +26,11 @@ int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, cons
 
 void* tensor_ptr(Context* c, int32_t t) {
   const plan_tensor* pt = &c->e->p->tensors[t];
+  // A host-placed input (its values are shapes) is bound to host memory; GPU layers read the copy staged at
+  // set_shapes.
+  if ((pt->flags & PLAN_TENSOR_INPUT) && (pt->flags & PLAN_TENSOR_HOST) && c->priv_offset &&
+      c->priv_offset[t] != kNoOffset)
+    return c->priv + c->priv_offset[t];
   if (pt->flags & (PLAN_TENSOR_INPUT | PLAN_TENSOR_OUTPUT)) return (void*)(uintptr_t)c->io_address[t];
   if (c->e->const_offset[t] != kNoOffset) return c->e->weights + c->e->const_offset[t];
   if (c->priv_offset && c->priv_offset[t] != kNoOffset) return c->priv + c->priv_offset[t];
@@ -98,6 +103,8 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
     engine_destroy(e);
     return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "malloc", "", "out of host memory");
   }
+  for (int32_t k = 0; k < p->num_inputs; ++k)
+    if (p->tensors[p->inputs[k]].flags & PLAN_TENSOR_HOST) e->host_inputs = 1;
   for (int32_t i = 0; i < p->num_layers; ++i) {
     const plan_layer* l = &p->layers[i];
     if (is_host_layer(p, l)) continue;
@@ -195,6 +202,18 @@ static int32_t context_create(void* ee, void** out, denotrt_error* err) {
 static int32_t set_address(void* cc, int32_t t, uint64_t address, denotrt_error* err) {
   Context* c = (Context*)cc;
   if (t < 0 || t >= c->e->p->num_tensors) return DENOTRT_BAD_ARG(err, "exec_cuda.set_address", "bad tensor %d", t);
+  const plan_tensor* pt = &c->e->p->tensors[t];
+  if ((pt->flags & PLAN_TENSOR_INPUT) && (pt->flags & PLAN_TENSOR_HOST) && address) {
+    // Shape inference reads this input's values on the CPU: device memory here would be dereferenced on the host.
+    cudaPointerAttributes a;
+    if (cudaPointerGetAttributes(&a, (const void*)(uintptr_t)address) != cudaSuccess) {
+      cudaGetLastError();  // not a pointer CUDA knows: ordinary host memory
+    } else if (a.type == cudaMemoryTypeDevice) {
+      return DENOTRT_BAD_ARG(err, "denotrt_context_set_tensor_address",
+                             "input '%s' holds shape values that are read on the host: bind host memory (a pinned "
+                             "HostBuffer) to it, not device memory", pt->name);
+    }
+  }
   c->io_address[t] = address;
   return DENOTRT_OK;
 }
@@ -332,9 +351,11 @@ static int32_t enqueue(void* cc, void* stream, denotrt_error* err) {
   }
   // The legacy default stream cannot be captured, and a stream the caller is already capturing records our
   // kernels into the caller's graph: both run the layers directly.
+  // Plans with host-placed inputs also run directly: their values (Range's start, ...) are baked into kernel
+  // arguments, and a graph keyed on shapes and addresses would replay stale ones.
   cudaStreamCaptureStatus cap = cudaStreamCaptureStatusNone;
   if (s) DENOTRT_CUDA_CHECK(err, cudaStreamIsCapturing(s, &cap));
-  if (!c->use_graphs || !s || cap != cudaStreamCaptureStatusNone) return run_all(c, s, err);
+  if (!c->use_graphs || !s || cap != cudaStreamCaptureStatusNone || c->e->host_inputs) return run_all(c, s, err);
 
   size_t max_key = 2 * (size_t)(p->num_inputs + p->num_outputs) + (size_t)p->num_inputs * DENOTRT_MAX_RANK + 1;
   uint64_t* key = (uint64_t*)malloc(max_key * sizeof(uint64_t));

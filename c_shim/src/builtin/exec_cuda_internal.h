@@ -28,6 +28,7 @@ struct Engine {
   uint8_t* weights;        // device copy of every constant, each 256-byte aligned
   uint64_t* const_offset;  // [num_tensors] offset in weights, kNoOffset for non-constants
   uint8_t* device_layer;   // [num_layers] 1 when the layer runs on the GPU (0: host layer done by shapes_infer)
+  int32_t host_inputs;     // 1 when some input is host-placed (shape values): no CUDA graphs then
 };
 
 // Planned per layer for the current shapes (set_shapes), reused by every enqueue and capture.
@@ -93,6 +94,7 @@ bool is(const plan_layer* l, const char* op);
 int32_t unary_code(const plan_layer* l);   // dtops::Unary or -1
 int32_t binary_code(const plan_layer* l);  // dtops::Binary or -1
 int32_t norm_axis(int64_t a, int32_t rank);
+bool layer_allows_tf32(const plan_layer* l);  // the plan marked it precision = "tf32"
 int32_t conv_act(const plan_layer* l, dtops::Act* a, denotrt_error* err);
 int32_t unary_act(Context* c, const plan_layer* l, dtops::Act* a, denotrt_error* err);
 int32_t conv_geometry(Context* c, const plan_layer* l, bool transpose, dtops::ConvDesc* d, int64_t* pad_end,

@@ -62,6 +62,10 @@ bool layer_supported(const plan* p, const plan_layer* l) {
 
 int32_t norm_axis(int64_t a, int32_t rank) { return (int32_t)(a < 0 ? a + rank : a); }
 
+// Plans built with precision "tf32" mark Conv/MatMul/Gemm layers with precision = "tf32" (docs/OPS.md): their
+// float32 math may then run on TF32 tensor cores. Everything else stays strict fp32.
+bool layer_allows_tf32(const plan_layer* l) { return strcmp(plan_attr_string(l, "precision", ""), "tf32") == 0; }
+
 // The activation a standalone op or a fused Conv applies.
 static bool act_from_name(const char* name, float alpha, float beta, Act* a) {
   static const UnaryName fused[] = {{"Relu", dtops::U_RELU}, {"Sigmoid", dtops::U_SIGMOID}, {"Tanh", dtops::U_TANH},
@@ -152,12 +156,14 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
   Act a;
   RC(conv_act(l, &a, err));
   int32_t fuse = a.op == dtops::U_RELU && IN(2) >= 0;
+  int32_t tf32 = dtype == DENOTRT_FLOAT32 && layer_allows_tf32(l);
   uint8_t key[256];
   size_t kl = 0;
   memcpy(key, &d, sizeof d); kl += sizeof d;
   memcpy(key + kl, pe, sizeof pe); kl += sizeof pe;
   memcpy(key + kl, &dtype, 4); kl += 4;
   memcpy(key + kl, &fuse, 4); kl += 4;
+  memcpy(key + kl, &tf32, 4); kl += 4;
   for (int32_t k = 0; k < c->n_convs; ++k)
     if (c->convs[k].key_len == kl && memcmp(c->convs[k].key, key, kl) == 0) {
       pr->conv = c->convs[k].conv;
@@ -174,7 +180,7 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
       }
     }
     denotrt_cudnn_conv* cv = nullptr;
-    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, d, pe, fuse, kWorkspaceLimit, &cv, err);
+    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, tf32, d, pe, fuse, kWorkspaceLimit, &cv, err);
     if (rc == DENOTRT_UNSUPPORTED) return DENOTRT_OK;
     if (rc != DENOTRT_OK) return rc;
     if (c->n_convs == c->cap_convs) {
@@ -244,6 +250,7 @@ static int32_t prepare_gemm_desc(Context* c, int32_t i, const denotrt_lt_gemm_de
 bool matmul_desc(Context* c, const plan_layer* l, denotrt_lt_gemm_desc* gd) {
   memset(gd, 0, sizeof *gd);
   gd->dtype = tensor_dtype(c, OUT(0));
+  gd->allow_tf32 = gd->dtype == DENOTRT_FLOAT32 && layer_allows_tf32(l);
   gd->alpha = 1.f;
   if (is(l, "Gemm")) {
     Dims a = tensor_dims(c, IN(0)), y = tensor_dims(c, OUT(0));

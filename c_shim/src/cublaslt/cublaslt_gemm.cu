@@ -1,5 +1,6 @@
 // Row-major GEMM through column-major cuBLASLt: Y = A B is computed as Y^T = B^T A^T, so the operands swap and no
-// data moves. CUBLAS_COMPUTE_32F never uses TF32; fp16 runs tensor cores with fp32 accumulation.
+// data moves. CUBLAS_COMPUTE_32F never uses TF32; CUBLAS_COMPUTE_32F_FAST_TF32 (fp32 GEMMs of layers built with
+// precision "tf32") lets tensor cores round the inputs to TF32; fp16 runs tensor cores with fp32 accumulation.
 #include <stdlib.h>
 
 #include "cublaslt_api.h"
@@ -56,7 +57,9 @@ static int32_t build(denotrt_lt_gemm* g, cublasLtHandle_t h, const denotrt_lt_ge
                      denotrt_error* err) {
   const denotrt_cublaslt_api* api = g->api;
   cudaDataType_t t = d->dtype == DENOTRT_FLOAT16 ? CUDA_R_16F : CUDA_R_32F;
-  DENOTRT_CUBLASLT_CHECK(err, api, cublasLtMatmulDescCreate, &g->op, CUBLAS_COMPUTE_32F, CUDA_R_32F);
+  cublasComputeType_t compute =
+      d->dtype == DENOTRT_FLOAT32 && d->allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  DENOTRT_CUBLASLT_CHECK(err, api, cublasLtMatmulDescCreate, &g->op, compute, CUDA_R_32F);
   cublasOperation_t ta = d->trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLAS's A is our B
   cublasOperation_t tb = d->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   DENOTRT_CUBLASLT_CHECK(err, api, cublasLtMatmulDescSetAttribute, g->op, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta);

@@ -9,12 +9,13 @@
 struct denotrt_lt_gemm;
 
 struct denotrt_lt_gemm_desc {
-  int32_t dtype; /* float32 (no TF32) or float16 (fp32 accumulate) */
+  int32_t dtype; /* float32 (TF32 only with allow_tf32) or float16 (fp32 accumulate) */
   int64_t m, n, k, batch;
   int32_t trans_a, trans_b;
   int64_t stride_a, stride_b; /* batch strides in elements; 0 broadcasts one matrix over the batch */
   float alpha;
   int32_t bias; /* 1: add bias[n] (the epilogue) */
+  int32_t allow_tf32; /* float32 only: 1 lets tensor cores round inputs to TF32 (CUBLAS_COMPUTE_32F_FAST_TF32) */
 };
 
 int32_t denotrt_lt_handle_create(void** handle, denotrt_error* err);

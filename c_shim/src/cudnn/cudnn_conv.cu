@@ -1,6 +1,9 @@
 // Convolution through cuDNN's legacy API (cudnnConvolutionForward / cudnnConvolutionBiasActivationForward).
 // fp32 uses CUDNN_FMA_MATH so TF32 tensor cores are never chosen (results stay within fp32 tolerance of the CPU
-// executor); fp16 uses tensor cores with fp32 accumulation.
+// executor) unless the layer allows TF32 (a plan built with precision "tf32"): then CUDNN_DEFAULT_MATH, which on
+// Ampere and later permits TF32 tensor cores (what PyTorch's allow_tf32 selects); fp16 uses tensor cores with fp32
+// accumulation. Conversions to a lower type (CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: fp32 data run as fp16) are
+// never taken.
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +21,7 @@ struct denotrt_cudnn_conv {
   int32_t fuse_relu;
   int64_t k, inner, n_total;
   int32_t dtype;
+  int32_t allow_tf32;
 };
 
 int32_t denotrt_cudnn_handle_create(void** handle, denotrt_error* err) {
@@ -77,8 +81,10 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionNdDescriptor, c->conv, 2, pads, strides, dil,
                       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionGroupCount, c->conv, (int)d.group);
-  DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv,
-                      c->dtype == DENOTRT_FLOAT16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
+  cudnnMathType_t math = c->dtype == DENOTRT_FLOAT16 ? CUDNN_TENSOR_OP_MATH
+                         : c->allow_tf32              ? CUDNN_DEFAULT_MATH
+                                                      : CUDNN_FMA_MATH;
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, math);
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetActivationDescriptor, c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
                       0.0);
   // Measure the candidates once; take the fastest that succeeded within the workspace limit.
@@ -89,8 +95,12 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
                       c->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf);
   for (int i = 0; i < found; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > limit) continue;
-    // Find may report a TF32 variant even under FMA math on some versions; never take one for fp32.
-    if (c->dtype != DENOTRT_FLOAT16 && perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
+    // Never a down-conversion (Find may report one even under FMA math on some versions).
+    if (perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
+    // Strict fp32 keeps FMA math whatever Find reports; otherwise the algorithm runs with the math type it was
+    // measured with.
+    if (math != CUDNN_FMA_MATH && perf[i].mathType != math)
+      DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, perf[i].mathType);
     c->algo = perf[i].algo;
     c->workspace = perf[i].memory;
     return DENOTRT_OK;
@@ -100,9 +110,9 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
                       limit);
 }
 
-int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, const dtops::ConvDesc& d0, const int64_t* pad_end,
-                                  int32_t fuse_relu, size_t workspace_limit, denotrt_cudnn_conv** out,
-                                  denotrt_error* err) {
+int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, const dtops::ConvDesc& d0,
+                                  const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
+                                  denotrt_cudnn_conv** out, denotrt_error* err) {
   dtops::ConvDesc d = d0;
   int64_t pe[2] = {pad_end[0], d.spatial > 1 ? pad_end[1] : 0};
   if (d.spatial == 1) {  // 1-D as 2-D with H = 1
@@ -130,6 +140,7 @@ int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, const dtops::Conv
   if (!c) return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "calloc", "", "out of host memory");
   c->api = api;
   c->dtype = dtype;
+  c->allow_tf32 = dtype == DENOTRT_FLOAT32 && allow_tf32;
   c->fuse_relu = fuse_relu;
   c->k = d.k;
   c->inner = d.out[0] * d.out[1];

@@ -16,9 +16,11 @@ void denotrt_cudnn_handle_destroy(void* handle);
 // called while any stream of this thread is capturing. Returns DENOTRT_UNSUPPORTED (without filling err) for a
 // geometry the legacy API cannot express (asymmetric pads): the caller then uses its own kernel.
 // fuse_relu: the layer's activation is Relu, so cudnnConvolutionBiasActivationForward can apply it (with bias).
-int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, const dtops::ConvDesc& d, const int64_t* pad_end,
-                                  int32_t fuse_relu, size_t workspace_limit, denotrt_cudnn_conv** out,
-                                  denotrt_error* err);
+// allow_tf32: float32 convolutions may run on TF32 tensor cores (plans built with precision "tf32"); 0 keeps strict
+// fp32 (FMA kernels only). Ignored for float16.
+int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, const dtops::ConvDesc& d,
+                                  const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
+                                  denotrt_cudnn_conv** out, denotrt_error* err);
 size_t denotrt_cudnn_conv_workspace(const denotrt_cudnn_conv* c);
 const char* denotrt_cudnn_conv_algo_name(const denotrt_cudnn_conv* c);
 // y = act(conv(x, w) + bias + residual) on stream; the fused cuDNN call when the activation is Relu and a bias
