@@ -69,7 +69,9 @@ export class BuilderConfig {
     this.profiles.push(profile);
     return this.profiles.length - 1;
   }
+  /** Caps the activation memory a context of the plan may need (TensorRT's workspace pool limit). */
   setMemoryPoolLimit(bytes: number): void {
+    if (!(bytes > 0)) throw new InvalidArgumentError(`the memory pool limit must be a positive number of bytes, got ${bytes}`);
     this.memoryPoolLimit = bytes;
   }
   get precision(): Precision {
@@ -99,6 +101,7 @@ export class Builder {
       device,
       baseDir: network.baseDir,
       gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
+      memoryLimit: config.memoryPoolLimit,
     });
     return plan;
   }

@@ -3,7 +3,7 @@ import { loadOnnx } from "../builder/onnx.ts";
 import { optimize, type OptimizeReport } from "../builder/optimize.ts";
 import { serializePlan } from "../builder/plan.ts";
 import { PLAN_PRECISIONS } from "../builder/passes/precision.ts";
-import { InvalidArgumentError, UnsupportedError } from "../core/errors.ts";
+import { DenotrtError, InvalidArgumentError, Status, UnsupportedError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import type { DeviceKind, Precision, ProfileShapes } from "./types.ts";
 
@@ -14,6 +14,8 @@ export interface BuiltinBuildOptions {
   /** Directory that the model's external-data files are relative to. */
   baseDir?: string;
   gpu?: { name: string; computeCapability: [number, number] };
+  /** Most activation memory (bytes, at the largest profile shapes) a context of this plan may need. */
+  memoryLimit?: number;
   onProgress?: (phase: string, step: number, steps: number) => void;
 }
 
@@ -41,6 +43,14 @@ export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptio
   // fp16 converts layers the CUDA executor runs in float16 (Casts at the graph's I/O); tf32 marks Conv/MatMul/Gemm
   // for TF32 tensor cores; fp32 keeps TF32 off (passes/precision.ts).
   const report = optimize(graph, { precision: opts.precision });
+  const limit = opts.memoryLimit ?? Infinity;
+  if (report.memory.arenaBytes > limit) {
+    throw new DenotrtError(
+      `the plan needs ${mib(report.memory.arenaBytes)} MiB of activation memory at the largest profile shapes, over the ` +
+        `${mib(limit)} MiB memory limit: lower the profiles' max shapes or raise the limit`,
+      Status.OUT_OF_MEMORY,
+    );
+  }
   progress("serialize", 2, 3);
   const plan = serializePlan(graph, {
     device: opts.device,
@@ -50,4 +60,8 @@ export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptio
   });
   progress("done", 3, 3);
   return { plan, report };
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
 }

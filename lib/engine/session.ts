@@ -28,6 +28,8 @@ export interface CreateEngineOptions {
   profiles?: ProfileShapes[];
   /** A plan file: loaded when present and valid, otherwise built from `onnx` and written there. */
   cache?: string;
+  /** Most activation memory (bytes) the plan may need at its largest profile shapes. */
+  memoryLimit?: number;
   /** Called while a plan builds. */
   onProgress?: (phase: string, step: number, steps: number) => void;
 }
@@ -104,6 +106,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       precision: options.precision ?? "fp32",
       profiles: options.profiles ?? [],
       modelPath,
+      workspaceBytes: options.memoryLimit,
       onProgress: options.onProgress,
     });
   } else {
@@ -114,6 +117,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       device,
       baseDir: modelPath ? dirOf(modelPath) : undefined,
       gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
+      memoryLimit: options.memoryLimit,
       onProgress: options.onProgress,
     })).plan;
   }
