@@ -158,7 +158,8 @@ static int32_t b_inspect(void* impl, char* json, uint64_t capacity, uint64_t* ne
     sb_put(&b, ",\"outputs\":", 11);
     sb_tensor_list(&b, p, l->num_outputs, l->outputs);
     sb_put(&b, ",\"kernel\":", 10);
-    sb_json_str(&b, l->kernel);
+    const char* chosen = e->ex->layer_kernel ? e->ex->layer_kernel(e->ex_engine, i) : NULL;
+    sb_json_str(&b, chosen ? chosen : l->kernel);
     sb_printf(&b, ",\"precision\":\"%s\",\"host\":%s}", prec_name, shapes_layer_is_host(p, l) ? "true" : "false");
   }
   /* I/O tensors with where their memory lives: "host" inputs hold shape values read on the CPU (bind host memory,

@@ -80,6 +80,7 @@ static void engine_destroy(void* ee) {
   if (e->weights) cudaFree(e->weights);
   free(e->const_offset);
   free(e->device_layer);
+  free((void*)e->chosen_kernel);
   free(e);
 }
 
@@ -99,7 +100,8 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
   e->p = p;
   e->const_offset = (uint64_t*)malloc(sizeof(uint64_t) * (p->num_tensors ? p->num_tensors : 1));
   e->device_layer = (uint8_t*)calloc(p->num_layers ? p->num_layers : 1, 1);
-  if (!e->const_offset || !e->device_layer) {
+  e->chosen_kernel = (const char**)calloc(p->num_layers ? p->num_layers : 1, sizeof(const char*));
+  if (!e->const_offset || !e->device_layer || !e->chosen_kernel) {
     engine_destroy(e);
     return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "malloc", "", "out of host memory");
   }
@@ -294,6 +296,7 @@ static int32_t set_shapes(void* cc, const shape_state* s, denotrt_error* err) {
     if (!c->e->device_layer[i]) continue;
     int32_t rc = prepare_layer(c, i, &ws, err);
     if (rc != DENOTRT_OK) return rc;
+    __atomic_store_n(&c->e->chosen_kernel[i], c->prep[i].kernel, __ATOMIC_RELAXED);
   }
   if (ws > c->workspace_bytes) {
     drop_graphs(c);
@@ -407,6 +410,13 @@ static int32_t enqueue(void* cc, void* stream, denotrt_error* err) {
 
 }  // namespace dtexec
 
+namespace dtexec {
+static const char* layer_kernel(void* ee, int32_t layer) {
+  const Engine* e = (const Engine*)ee;
+  return e && layer >= 0 && layer < e->p->num_layers ? __atomic_load_n(&e->chosen_kernel[layer], __ATOMIC_RELAXED) : nullptr;
+}
+}  // namespace dtexec
+
 static const builtin_executor_ops kCudaOps = {
     "cuda",
     dtexec::engine_create,
@@ -416,6 +426,7 @@ static const builtin_executor_ops kCudaOps = {
     dtexec::set_shapes,
     dtexec::set_address,
     dtexec::enqueue,
+    dtexec::layer_kernel,
 };
 
 extern "C" const builtin_executor_ops* denotrt_exec_cuda_ops(void) { return &kCudaOps; }

@@ -29,6 +29,9 @@ struct Engine {
   uint64_t* const_offset;  // [num_tensors] offset in weights, kNoOffset for non-constants
   uint8_t* device_layer;   // [num_layers] 1 when the layer runs on the GPU (0: host layer done by shapes_infer)
   int32_t host_inputs;     // 1 when some input is host-placed (shape values): no CUDA graphs then
+  // [num_layers] the kernel each layer got when a context last chose them (set_shapes), for inspect(). Static
+  // strings; written with atomic stores because contexts on other threads may choose at the same time.
+  const char** chosen_kernel;
 };
 
 // Planned per layer for the current shapes (set_shapes), reused by every enqueue and capture.

@@ -32,6 +32,9 @@ typedef struct builtin_executor_ops {
   int32_t (*set_address)(void* exec_context, int32_t tensor, uint64_t address, denotrt_error* err);
   /* Runs (CPU, on the calling thread) or queues (CUDA, on cuda_stream: a cudaStream_t, 0 = legacy default). */
   int32_t (*enqueue)(void* exec_context, void* cuda_stream, denotrt_error* err);
+  /* What ran layer `layer` the last time a context chose kernels for its shapes (inspect()), or NULL when the
+   * executor chooses nothing at run time (the plan's kernel field then stands). May be NULL. */
+  const char* (*layer_kernel)(void* exec_engine, int32_t layer);
 } builtin_executor_ops;
 
 const builtin_executor_ops* denotrt_exec_cpu_ops(void);
