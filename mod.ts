@@ -63,3 +63,5 @@ export {
   type TensorRTStatus,
   tensorrtStatus,
 } from "./lib/engine/tensorrt.ts";
+export { type OnnxInput, onnxInputs } from "./lib/builder/onnx.ts";
+export { ModelError } from "./lib/builder/errors.ts";

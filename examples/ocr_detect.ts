@@ -9,7 +9,7 @@ import * as trt from "../mod.ts";
 import { numberFlag, parseFlags, runMain, StageTimes } from "./lib/cli.ts";
 import { DB_DEFAULTS, dbPostprocess } from "./lib/db_postprocess.ts";
 import { drawLabel, strokePolygon } from "./lib/draw.ts";
-import { describeEngine, openEngine, type OpenedEngine } from "./lib/engine.ts";
+import { describeEngine, onnxFirstInput, openEngine, type OpenedEngine } from "./lib/engine.ts";
 import { cloneImage, readImage, writePng } from "./lib/image.ts";
 import { DEFAULT_INPUT_NAME, maxSideFor, ocrIo, ocrProfile } from "./lib/ocr_io.ts";
 import { preprocessDet } from "./lib/ocr_preprocess.ts";
@@ -64,16 +64,13 @@ await runMain(async () => {
   const times = new StageTimes();
   const img = await times.time("read image", () => readImage(f.image!));
   const device = f.device as trt.DeviceKind | undefined;
-  const open = (input: string) => openEngine(f.model!, { device, profiles: ocrProfile(input, limitSide), cacheTag: `max${maxSideFor(limitSide)}` });
   const opened: OpenedEngine = await times.time("plan (build or load)", async () => {
-    const first = await open(DEFAULT_INPUT_NAME);
-    const x = first.engine.inputs[0];
-    // A detector whose input has another name got no profile (its dynamic sides defaulted to 1): build it again.
-    if (first.source !== "plan" && x && x.name !== DEFAULT_INPUT_NAME && x.shape.some((d) => d < 0)) {
-      await first.engine[Symbol.asyncDispose]();
-      return await open(x.name);
-    }
-    return first;
+    // A dynamic-size detector gets a profile under its own input name (PP-OCR exports call it "x"); a fixed-size
+    // model needs none (and ocrIo says whether it fits).
+    const input = await onnxFirstInput(f.model!);
+    const dynamic = !input || input.shape.some((d) => d < 0);
+    const profiles = dynamic ? ocrProfile(input?.name ?? DEFAULT_INPUT_NAME, limitSide) : undefined;
+    return await openEngine(f.model!, { device, profiles, cacheTag: `max${maxSideFor(limitSide)}` });
   });
   await using engine = opened.engine;
   const io = ocrIo(engine.inputs, engine.outputs);

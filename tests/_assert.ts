@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 
 export const assertEquals = (actual: unknown, expected: unknown, msg?: string): void => assert.deepStrictEqual(actual, expected, msg);
-export const assert_ = (cond: unknown, msg?: string): void => assert.ok(cond, msg);
+function assert_(cond: unknown, msg?: string): asserts cond {
+  assert.ok(cond, msg);
+}
 export { assert_ as assert };
 
 /** Asserts that `fn` throws an instance of `cls` whose message matches `pattern` (if given); returns the error. */

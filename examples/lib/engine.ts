@@ -120,3 +120,15 @@ export function describeEngine(e: trt.InferenceEngine): string {
   }
   return `${e.provider} engine on the CPU reference executor (no GPU${trt.isGpuAvailable() ? " requested" : " visible"})`;
 }
+
+/**
+ * The first input of an ONNX model file, or undefined when the file is missing, a plan, or not ONNX (then
+ * openEngine reports what is wrong with it).
+ */
+export async function onnxFirstInput(model: string): Promise<trt.OnnxInput | undefined> {
+  try {
+    return trt.onnxInputs(await Deno.readFile(model))[0];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,7 @@
 // Build-time errors. Anything the builder cannot represent faithfully must
 // fail here, at build time, rather than produce a plan that computes garbage.
 
+import { InvalidArgumentError, UnsupportedError } from "../core/errors.ts";
 /** ONNX ops the builder accepts (default domain). Fused forms are in docs/OPS.md. */
 export const SUPPORTED_OPS: readonly string[] = [
   "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat",
@@ -21,7 +22,8 @@ export const INTERNAL_OPS: readonly string[] = ["SiLU"];
  * `op` is the ONNX op type ("<model>" / "<initializer>" for model-level issues),
  * `node` the node (or tensor) name, `detail` what exactly is unsupported.
  */
-export class UnsupportedOpError extends Error {
+export class UnsupportedOpError extends UnsupportedError {
+  override name = "UnsupportedOpError";
   readonly op: string;
   readonly node: string;
   readonly detail: string;
@@ -30,9 +32,13 @@ export class UnsupportedOpError extends Error {
       `unsupported: op ${op} (node "${node}"): ${detail}. ` +
         `Supported ops: ${SUPPORTED_OPS.join(", ")}`,
     );
-    this.name = "UnsupportedOpError";
     this.op = op;
     this.node = node;
     this.detail = detail;
   }
+}
+
+/** The bytes are not a valid ONNX model (not protobuf, no graph, inconsistent tensors, bad external data). */
+export class ModelError extends InvalidArgumentError {
+  override name = "ModelError";
 }

@@ -8,7 +8,8 @@
 import protobuf from "npm:protobufjs@7.4.0";
 import { ONNX_PROTO } from "./onnx_proto.ts";
 import { type Attr, type Dim, type DType, DTYPE_BYTES, type Graph, type Node, type ShapeRange, type Tensor } from "./ir.ts";
-import { SUPPORTED_OPS, UnsupportedOpError } from "./errors.ts";
+import { ModelError, SUPPORTED_OPS, UnsupportedOpError } from "./errors.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
 import { decodeData, dtypeFromOnnx, encodeData } from "./tensor_data.ts";
 import { freshUnk, inferShapes } from "./shape_inference.ts";
 
@@ -96,7 +97,12 @@ function getModelType(): protobuf.Type {
 /** Decode ModelProto bytes into plain objects (int64 as strings). */
 export function decodeModelProto(bytes: Uint8Array): PbModel {
   const t = getModelType();
-  const msg = t.decode(bytes);
+  let msg;
+  try {
+    msg = t.decode(bytes);
+  } catch (e) {
+    throw new ModelError(`not an ONNX model: protobuf decoding failed (${e instanceof Error ? e.message : e})`);
+  }
   return t.toObject(msg, { longs: String, defaults: false, arrays: false }) as PbModel;
 }
 
@@ -109,14 +115,14 @@ class ExternalData {
   async read(tensorName: string, kv: PbStringKV[]): Promise<Uint8Array> {
     const m = new Map(kv.map((e) => [e.key ?? "", e.value ?? ""]));
     const location = m.get("location");
-    if (!location) throw new Error(`tensor ${tensorName}: external data without a location`);
+    if (!location) throw new ModelError(`tensor ${tensorName}: external data without a location`);
     if (location.startsWith("/") || location.split(/[\\/]/).includes("..")) {
       // The ONNX spec requires locations relative to the model directory;
       // refusing escapes keeps a model from reading arbitrary files.
-      throw new Error(`tensor ${tensorName}: external data location "${location}" must be relative and inside the model directory`);
+      throw new ModelError(`tensor ${tensorName}: external data location "${location}" must be relative and inside the model directory`);
     }
     if (this.baseDir === undefined) {
-      throw new Error(`tensor ${tensorName}: model uses external data but no baseDir was given`);
+      throw new ModelError(`tensor ${tensorName}: model uses external data but no baseDir was given`);
     }
     const path = `${this.baseDir.replace(/\/+$/, "")}/${location}`;
     let file = this.files.get(path);
@@ -127,7 +133,7 @@ class ExternalData {
     const offset = Number(m.get("offset") ?? 0);
     const length = m.has("length") ? Number(m.get("length")) : file.byteLength - offset;
     if (offset + length > file.byteLength) {
-      throw new Error(`tensor ${tensorName}: external data ${location} [${offset}, +${length}) is past the end of the file (${file.byteLength} bytes)`);
+      throw new ModelError(`tensor ${tensorName}: external data ${location} [${offset}, +${length}) is past the end of the file (${file.byteLength} bytes)`);
     }
     return file.slice(offset, offset + length);
   }
@@ -155,7 +161,7 @@ async function convertTensor(t: PbTensor, name: string, ext: ExternalData, op?: 
   }
   const want = count * DTYPE_BYTES[dtype];
   if (data.byteLength !== want) {
-    throw new Error(`tensor ${name}: has ${data.byteLength} bytes, expected ${want} for ${dtype}[${shape.join(",")}]`);
+    throw new ModelError(`tensor ${name}: has ${data.byteLength} bytes, expected ${want} for ${dtype}[${shape.join(",")}]`);
   }
   return { name, dtype, shape, data };
 }
@@ -189,7 +195,7 @@ function typedFieldBytes(t: PbTensor, dtype: DType, name: string): Uint8Array {
     case "bool":
       return encodeData(t.int32_data ?? [], dtype);
   }
-  throw new Error(`tensor ${name}: no data`);
+  throw new ModelError(`tensor ${name}: no data`);
 }
 
 
@@ -258,7 +264,7 @@ export async function loadOnnx(bytes: Uint8Array, opts: LoadOptions = {}): Promi
   const model = decodeModelProto(bytes);
   const opset = opsetOf(model);
   const g = model.graph;
-  if (!g) throw new Error("model has no graph");
+  if (!g) throw new ModelError("model has no graph");
   if (g.sparse_initializer?.length) throw new UnsupportedOpError("<model>", g.name ?? "", "sparse initializers");
   const ext = new ExternalData(opts.baseDir);
   const tensors = new Map<string, Tensor>();
@@ -335,7 +341,12 @@ export async function loadOnnx(bytes: Uint8Array, opts: LoadOptions = {}): Promi
 
 /** Fill in profile entries for inputs the caller did not describe and validate the rest. */
 function completeProfiles(g: Graph, profiles: Record<string, ShapeRange>[]): Record<string, ShapeRange>[] {
-  return profiles.map((p) => {
+  return profiles.map((p, index) => {
+    for (const name of Object.keys(p)) {
+      if (!g.inputs.includes(name)) {
+        throw new InvalidArgumentError(`optimization profile ${index} names '${name}', which is not an input of the model (inputs: ${g.inputs.join(", ")})`);
+      }
+    }
     const out: Record<string, ShapeRange> = {};
     for (const name of g.inputs) {
       const shape = g.tensors.get(name)!.shape;
@@ -344,8 +355,11 @@ function completeProfiles(g: Graph, profiles: Record<string, ShapeRange>[]): Rec
         for (const k of ["min", "opt", "max"] as const) {
           const s = given[k];
           if (s.length !== shape.length || s.some((d, i) => typeof shape[i] === "number" && shape[i] !== d)) {
-            throw new Error(`profile for input ${name}: ${k} shape [${s}] does not match the model's [${shape}]`);
+            throw new InvalidArgumentError(`profile for input ${name}: ${k} shape [${s}] does not match the model's [${shape}]`);
           }
+        }
+        if (given.min.some((d, i) => !(d <= given.opt[i] && given.opt[i] <= given.max[i]))) {
+          throw new InvalidArgumentError(`profile for input ${name}: needs min ≤ opt ≤ max in every dimension, got [${given.min}] / [${given.opt}] / [${given.max}]`);
         }
         out[name] = structuredClone(given);
       } else {
@@ -363,4 +377,26 @@ export async function loadOnnxFile(path: string, opts: Omit<LoadOptions, "baseDi
   const slash = path.lastIndexOf("/");
   const baseDir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   return loadOnnx(bytes, { ...opts, baseDir });
+}
+
+/** A graph input as the model declares it: symbolic or unknown dimensions are -1. */
+export interface OnnxInput {
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+/** The model's inputs (initializers listed as inputs by old exporters excluded), without building anything. */
+export function onnxInputs(bytes: Uint8Array): OnnxInput[] {
+  const g = decodeModelProto(bytes).graph;
+  if (!g) throw new ModelError("model has no graph");
+  const constants = new Set((g.initializer ?? []).map((t) => t.name ?? ""));
+  const out: OnnxInput[] = [];
+  for (const v of g.input ?? []) {
+    if (!v.name || constants.has(v.name)) continue;
+    const t = valueInfoTensor(v);
+    if (!t) throw new UnsupportedOpError("<model>", v.name, "graph input is not a tensor with a known element type and rank");
+    out.push({ name: v.name, dtype: t.dtype, shape: t.shape.map((d) => (typeof d === "number" ? d : -1)) });
+  }
+  return out;
 }

@@ -91,3 +91,20 @@ Deno.test({
     assertEquals(g.profiles, [{ x0: { min: [1, 3, 8, 8], opt: [1, 3, 8, 8], max: [1, 3, 8, 8] } }]);
   },
 });
+
+Deno.test("bytes that are not an ONNX model fail with a ModelError", async () => {
+  const { ModelError } = await import("../../lib/builder/errors.ts");
+  await assertRejects(() => loadOnnx(new TextEncoder().encode("definitely not protobuf \u00ff\u00fe")), ModelError, /not an ONNX model|no graph/);
+});
+
+Deno.test({
+  name: "a profile naming an unknown input, or with min > max, is refused naming the input",
+  ignore: !hasFixture("dynamic_batch"),
+  async fn() {
+    const { InvalidArgumentError } = await import("../../lib/core/errors.ts");
+    const bytes = await Deno.readFile(`${FIXTURES}dynamic_batch.onnx`);
+    const r = { min: [1, 3, 8, 8], opt: [1, 3, 8, 8], max: [1, 3, 8, 8] };
+    await assertRejects(() => loadOnnx(bytes, { profiles: [{ nope: r }] }), InvalidArgumentError, /'nope', which is not an input/);
+    await assertRejects(() => loadOnnx(bytes, { profiles: [{ x: { min: [4, 3, 8, 8], opt: [2, 3, 8, 8], max: [8, 3, 8, 8] } }] }), InvalidArgumentError, /min ≤ opt ≤ max/);
+  },
+});

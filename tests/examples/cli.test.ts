@@ -50,7 +50,7 @@ Deno.test("bad flags, missing files and undecodable images are one-line errors",
     assertFails(await runExample("yolox.ts", ["--model", `${dir}/m.onnx`, "--image", `${dir}/none.png`]), /no image at '.*none\.png': the file does not exist/);
     assertFails(await runExample("yolox.ts", ["--model", `${dir}/m.onnx`, "--image", `${dir}/notes.png`]), /cannot decode '.*notes\.png' as an image/);
     assertFails(await runExample("yolox.ts", ["--model", `${dir}/m.onnx`, "--image", SAMPLE_IMAGE]), /no model at '.*m\.onnx': the file does not exist/);
-    assertFails(await runExample("yolox.ts", ["--model", `${dir}/garbage.onnx`, "--image", SAMPLE_IMAGE]), /cannot build '.*garbage\.onnx' \(is it an ONNX model\?\)/);
+    assertFails(await runExample("yolox.ts", ["--model", `${dir}/garbage.onnx`, "--image", SAMPLE_IMAGE]), /not an ONNX model/);
     assertFails(await runExample("ocr_detect.ts", ["--image", `${dir}/notes.png`]), /cannot decode/);
     assertFails(await runExample("ocr_detect.ts", ["--model", dir]), /not a file/);
     assertFails(await runExample("ocr_detect.ts", ["--limit-side", "ten"]), /--limit-side must be a number/);
