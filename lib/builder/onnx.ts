@@ -264,7 +264,7 @@ export async function loadOnnx(bytes: Uint8Array, opts: LoadOptions = {}): Promi
   const model = decodeModelProto(bytes);
   const opset = opsetOf(model);
   const g = model.graph;
-  if (!g) throw new ModelError("model has no graph");
+  if (!g) throw new ModelError("not an ONNX model: it has no graph");
   if (g.sparse_initializer?.length) throw new UnsupportedOpError("<model>", g.name ?? "", "sparse initializers");
   const ext = new ExternalData(opts.baseDir);
   const tensors = new Map<string, Tensor>();
@@ -389,7 +389,7 @@ export interface OnnxInput {
 /** The model's inputs (initializers listed as inputs by old exporters excluded), without building anything. */
 export function onnxInputs(bytes: Uint8Array): OnnxInput[] {
   const g = decodeModelProto(bytes).graph;
-  if (!g) throw new ModelError("model has no graph");
+  if (!g) throw new ModelError("not an ONNX model: it has no graph");
   const constants = new Set((g.initializer ?? []).map((t) => t.name ?? ""));
   const out: OnnxInput[] = [];
   for (const v of g.input ?? []) {
