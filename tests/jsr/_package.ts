@@ -1,0 +1,129 @@
+/**
+ * Plays the JSR user: the exact file set `deno publish` would upload (read from its --dry-run list), copied into a
+ * temporary directory, optionally served over HTTP (so the package is a remote module, as from jsr:), and Deno
+ * subprocesses that import it with a chosen cache directory and DENOTRT_LIB unset.
+ */
+import { repoRoot } from "./_tree.ts";
+
+export interface PublishedFile {
+  /** Relative to the package root. */
+  path: string;
+  /** The size `deno publish` printed, in bytes (approximate: it prints e.g. "5.46KB"). */
+  bytes: number;
+}
+
+// Colour codes, should NO_COLOR be ignored.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 * 1024 };
+
+/** The files `deno publish --dry-run` lists for this checkout. */
+export async function publishedFiles(): Promise<PublishedFile[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: repoRoot(),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = (new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr))
+    .replace(ANSI, "");
+  if (!out.success) throw new Error(`deno publish --dry-run failed:\n${text}`);
+  const prefix = `file://${repoRoot()}/`;
+  const files: PublishedFile[] = [];
+  for (const line of text.split("\n")) {
+    const m = line.trim().match(/^(file:\/\/\S+) \(([\d.]+)(B|KB|MB)\)$/);
+    if (!m) continue;
+    if (!m[1].startsWith(prefix)) throw new Error(`a published file outside the repository: ${m[1]}`);
+    files.push({ path: decodeURIComponent(m[1].slice(prefix.length)), bytes: Math.round(Number(m[2]) * UNITS[m[3]]) });
+  }
+  if (files.length === 0) throw new Error(`no files in deno publish --dry-run's output:\n${text}`);
+  return files;
+}
+
+/** Copies the published file set into `dest`; returns the relative paths copied. */
+export async function copyPublishedPackage(dest: string): Promise<string[]> {
+  const files = await publishedFiles();
+  for (const { path } of files) {
+    const to = `${dest}/${path}`;
+    await Deno.mkdir(to.slice(0, to.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(`${repoRoot()}/${path}`, to);
+  }
+  return files.map((f) => f.path);
+}
+
+export interface PackageServer {
+  /** http://127.0.0.1:<port>/ */
+  url: string;
+  /** Every path requested, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** Serves `dir` over HTTP with the content types Deno needs to import TypeScript from it. */
+export function servePackage(dir: string): PackageServer {
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    requests.push(path);
+    if (path.includes("..")) return new Response("bad path", { status: 400 });
+    try {
+      const body = await Deno.readFile(`${dir}${path}`);
+      const type = path.endsWith(".ts")
+        ? "application/typescript"
+        : path.endsWith(".json")
+        ? "application/json"
+        : "text/plain";
+      return new Response(body, { headers: { "content-type": type } });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}/`, requests, close: () => server.shutdown() };
+}
+
+export interface DenoRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** This process's environment without DENOTRT_LIB (and other denotrt settings), plus `extra`. */
+export function userEnv(extra: Record<string, string>): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of ["DENOTRT_LIB", "DENOTRT_CACHE", "DENOTRT_REQUIRE_GPU"]) delete env[name];
+  return { ...env, NO_COLOR: "1", ...extra };
+}
+
+/** Runs `deno <args>` in `cwd` with exactly `env` (no config file or lockfile of this repository applies). */
+export async function runDeno(args: string[], env: Record<string, string>, cwd: string): Promise<DenoRun> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    env,
+    clearEnv: true,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), ms: performance.now() - t0 };
+}
+
+/** A script that imports the package from `modUrl`, loads the library and prints {path, version, features} as JSON. */
+export function probeScript(modUrl: string): string {
+  return `import { libraryInfo } from ${JSON.stringify(modUrl)};
+try {
+  console.log(JSON.stringify(libraryInfo()));
+} catch (e) {
+  console.error("PROBE-ERROR " + e.name + ": " + e.message);
+  Deno.exit(3);
+}
+`;
+}
+
+/** Lines that announce a build (ffi/build.ts prints exactly one per build). */
+export function buildLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /^denotrt: (?:.*; re)?building libdenotrt\.so \(CUDA /.test(l));
+}
