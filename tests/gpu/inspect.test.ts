@@ -11,8 +11,8 @@ interface Layer {
 }
 
 if (fixturesPresent()) {
-  gpuTest("inspect names cuDNN for convolutions and cuBLASLt for Gemm after the first inference", async () => {
-    for (const [name, op, pattern] of [["conv_bn_relu", "Conv", /^cudnn_/], ["gemm", "Gemm", /^cublaslt$/]] as const) {
+  gpuTest("inspect names cuDNN for convolutions and cuBLASLt for MatMul after the first inference", async () => {
+    for (const [name, op, pattern] of [["conv_bn_relu", "Conv", /^cudnn_/], ["matmul", "MatMul", /^cublaslt$/]] as const) {
       const ref = loadReference(name);
       await using engine = await createEngine({ onnx: `${FIXTURES}${name}.onnx`, device: "cuda" });
       await engine.infer(ref.inputs);

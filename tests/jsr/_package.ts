@@ -127,3 +127,17 @@ try {
 export function buildLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => /^denotrt: (?:.*; re)?building libdenotrt\.so \(CUDA /.test(l));
 }
+
+/**
+ * Why a copied package cannot be imported here, or undefined. Its npm dependency (protobufjs) is fetched from the
+ * registry on first import, so a machine without it (the GPU device has no network) cannot play the JSR user.
+ */
+export const npmUnreachable: string | undefined = await (async () => {
+  try {
+    const r = await fetch("https://registry.npmjs.org/protobufjs", { method: "HEAD", signal: AbortSignal.timeout(5000) });
+    await r.body?.cancel();
+    return r.ok ? undefined : `the npm registry answered ${r.status}`;
+  } catch (e) {
+    return `the npm registry is unreachable (${e instanceof Error ? e.message : e}), and a fresh package needs protobufjs from it`;
+  }
+})();

@@ -13,6 +13,7 @@ import { SHIM_SOURCES } from "../../ffi/shim_sources.ts";
 import { VERSION } from "../../lib/version.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import {
+  npmUnreachable,
   buildLines,
   copyPublishedPackage,
   type DenoRun,
@@ -23,7 +24,7 @@ import {
 } from "./_package.ts";
 
 const nvcc = locateNvcc();
-const skip = "nvcc" in nvcc ? undefined : "no nvcc (CUDA toolkit) here, so the first use cannot build the shim";
+const skip = npmUnreachable ?? ("nvcc" in nvcc ? undefined : "no nvcc (CUDA toolkit) here, so the first use cannot build the shim");
 if (skip) console.log(`[skip] JSR user tests skipped: ${skip}`);
 
 function show(r: DenoRun): string {
