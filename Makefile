@@ -90,11 +90,13 @@ deps: pydeps
 fixtures: pydeps
 	@if [ -f tests/fixtures/make_fixtures.py ]; then $(PYTHON) tests/fixtures/make_fixtures.py; fi
 
-DENO_TEST := $(DENO) test --allow-ffi --allow-read --allow-write --allow-env --allow-run --allow-sys
+# --allow-net: the JSR-user tests serve the package on loopback and probe the npm registry.
+DENO_TEST := $(DENO) test --allow-ffi --allow-read --allow-write --allow-env --allow-run --allow-sys --allow-net
+# pipefail: the exit status is the tests', not tee's.
 test: deno deps lib fixtures models
-	DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO_TEST) tests/ 2>&1 | tee $(BUILD)/test.log
+	set -o pipefail; DENOTRT_LIB=$(ROOT)/$(LIB) $(DENO_TEST) tests/ 2>&1 | tee $(BUILD)/test.log
 test-gpu: lib
-	DENOTRT_LIB=$(ROOT)/$(LIB) DENOTRT_REQUIRE_GPU=1 $(DENO_TEST) tests/ 2>&1 | tee $(BUILD)/test-gpu.log
+	set -o pipefail; DENOTRT_LIB=$(ROOT)/$(LIB) DENOTRT_REQUIRE_GPU=1 $(DENO_TEST) tests/ 2>&1 | tee $(BUILD)/test-gpu.log
 
 check: deno
 	$(DENO) check mod.ts $$(find lib ffi tests bench examples -name '*.ts' 2>/dev/null)
