@@ -128,6 +128,14 @@ tests/fixtures/out/ocr/ocr.json: $(OCR_DET) examples/data/ocr_sample.png tests/f
 tests/fixtures/out/yolox/yolox_m.json: tests/fixtures/make_yolox.py | pydeps
 	$(PYTHON) tests/fixtures/make_yolox.py
 
+# YOLOX-m exported by YOLOX's own tools/export_onnx.py (random weights) and onnxruntime's reference, from a YOLOX
+# checkout in .tools/yolox-src (fetched code: git-ignored, never committed; the release yolox_m.onnx is not reachable).
+YOLOX_SRC ?= $(TOOLS)/yolox-src
+.PHONY: fixtures-yolox-official
+fixtures-yolox-official: | pydeps
+	@if [ -f $(YOLOX_SRC)/tools/export_onnx.py ]; then $(PYTHON) tests/fixtures/make_yolox_official.py $(YOLOX_SRC); \
+	else echo "fixtures-yolox-official skipped: no YOLOX checkout at $(YOLOX_SRC) (Megvii-BaseDetection/YOLOX)"; fi
+
 # The demo: PP-OCRv4 text detection on the project's sample image, on the GPU when there is one.
 demo: deno deps lib $(OCR_DET)
 	@mkdir -p $(BUILD)

@@ -31,7 +31,7 @@ export { CudaEvent } from "./lib/cuda/event.ts";
 export { HostBuffer, type HostBufferOptions } from "./lib/cuda/host_buffer.ts";
 export { DeviceBuffer } from "./lib/cuda/device_buffer.ts";
 export { type Buffer, copyAsync, copyFromArray, type CopyOptions, copyToArray, memsetAsync } from "./lib/cuda/copy.ts";
-export { Engine, ExecutionContext } from "./lib/engine/engine.ts";
+export { Engine, ExecutionContext, type LayerProfile } from "./lib/engine/engine.ts";
 export { createEngine, type CreateEngineOptions, InferenceEngine, type InferOptions } from "./lib/engine/session.ts";
 export {
   Builder,
@@ -46,6 +46,7 @@ export {
   type DeviceKind,
   type InferInput,
   type InferOutput,
+  type LayoutChoice,
   type Precision,
   type ProfileShapes,
   type Provider,

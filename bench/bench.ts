@@ -3,7 +3,9 @@
  *
  *   1. the FFI call cost and pinned/pageable transfer bandwidth (bench/transfers.ts);
  *   2. denotrt on each model (tests/fixtures/out, from `python3 tests/fixtures/make_fixtures.py --big`) at each
- *      batch and precision, with and without H2D/D2H copies (bench/denotrt_runs.ts, through the CLI's timing code);
+ *      batch and precision, with and without H2D/D2H copies (bench/denotrt_runs.ts, through the CLI's timing code),
+ *      and for ResNet-50 fp16 at b32 and b128 also with the copies on 2 streams at once (the CLI's --streams), whose
+ *      throughput over the compute-only figure the report gives (the goal: at least 0.90);
  *   3. the peers, in Python on the same models and input shapes: onnxruntime on the CPU, PyTorch eager and CUDA
  *      graphs (fp32, fp16 channels_last), torch.compile (bench/peers/*.py), each within what is left of the time
  *      budget (--budget, default 420 s; what it cuts is reported n/a with the reason);

@@ -33,11 +33,22 @@ export interface PeerVariant {
   transfers: boolean;
 }
 
+/**
+ * The extra "with H2D/D2H on several streams" rows (issue #11: copies overlapped with compute through pinned buffers,
+ * so throughput with transfers stays within 10% of compute only): per model the batches, at these precisions.
+ */
+export interface StreamsPlan {
+  count: number;
+  batches: Record<string, number[]>;
+  precisions: ("fp32" | "tf32" | "fp16")[];
+}
+
 export interface BenchPlan {
   models: ModelSpec[];
   precisions: ("fp32" | "tf32" | "fp16")[];
   providers: ("builtin" | "tensorrt")[];
   timing: Timing;
+  streams: StreamsPlan;
   variants: PeerVariant[];
   /** torch.compile: per model, the batches to compile (each batch is a separate compile). */
   compile: { mode: string; batches: Record<string, number[]>; timeoutS: number };
@@ -94,6 +105,7 @@ export function fullPlan(): BenchPlan {
     precisions: ["fp32", "tf32", "fp16"],
     providers: ["builtin", "tensorrt"],
     timing: { warmUpMs: 60, minIters: 20, minS: 0.2, maxIters: 1000, inputSets: 4 },
+    streams: { count: 2, batches: { resnet50: [32, 128] }, precisions: ["fp16"] },
     variants: VARIANTS,
     compile: { mode: "default", batches: { resnet50: [1, 32], mobilenet_v3_large: [1] }, timeoutS: 80 },
     ort: { batches: [1], minIters: 10, maxS: 1.5, timeoutS: 40 },
@@ -109,6 +121,7 @@ export function quickPlan(): BenchPlan {
     ...p,
     models: [{ ...RESNET, batches: [1, 32] }, { ...MOBILENET, batches: [1] }, { ...YOLOX, batches: [1] }, { ...PPOCR, batches: [1] }],
     timing: { warmUpMs: 100, minIters: 20, minS: 0.2, maxIters: 500, inputSets: 4 },
+    streams: { count: 2, batches: { resnet50: [32] }, precisions: ["fp16"] },
     variants: [VARIANTS[0], VARIANTS[3], VARIANTS[4]],
     compile: { mode: "default", batches: { resnet50: [1] }, timeoutS: 60 },
     ort: { batches: [1], minIters: 5, maxS: 1, timeoutS: 30 },

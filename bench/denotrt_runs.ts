@@ -1,7 +1,9 @@
 /**
  * denotrt's side of the benchmark: for each model, provider, precision and batch, build an engine for that shape
- * (as trtexec --shapes does) and time it with and without H2D/D2H copies, through the same code the CLI uses.
- * A precision or provider the build refuses is reported n/a with the engine's reason, once per model.
+ * (as trtexec --shapes does) and time it with and without H2D/D2H copies, through the same code the CLI uses; where
+ * the plan's `streams` names the model, batch and precision, also with copies on several streams at once (the CLI's
+ * --streams, variant "N streams"). A precision or provider the build refuses is reported n/a with the engine's
+ * reason, once per model.
  */
 import { openEngine } from "../cli/build.ts";
 import { timeEngine } from "../cli/run.ts";
@@ -36,6 +38,22 @@ function isRefusal(e: unknown): boolean {
 
 const RUNTIME = { builtin: "denotrt", tensorrt: "denotrt-tensorrt" } as const;
 
+export interface Setting {
+  transfers: boolean;
+  streams: number;
+  variant?: string;
+}
+
+/** What one built engine is timed with: without and with copies, and with copies on several streams where asked. */
+export function settingsFor(plan: Pick<BenchPlan, "streams">, model: string, batch: number, precision: string): Setting[] {
+  const out: Setting[] = [{ transfers: false, streams: 1 }, { transfers: true, streams: 1 }];
+  const s = plan.streams;
+  if (s.count > 1 && (s.batches[model] ?? []).includes(batch) && (s.precisions as string[]).includes(precision)) {
+    out.push({ transfers: true, streams: s.count, variant: `${s.count} streams` });
+  }
+  return out;
+}
+
 export async function runDenotrt(
   spec: ModelSpec,
   path: string,
@@ -52,9 +70,12 @@ export async function runDenotrt(
       let refused: string | undefined;
       for (const batch of spec.batches) {
         const base = { model: spec.name, batch, runtime: RUNTIME[provider], precision };
-        const na = (reason: string) => {
-          for (const transfers of [false, true]) rows.push({ ...base, transfers, status: "n/a", reason });
+        const settings = settingsFor(plan, spec.name, batch, precision);
+        // The settings from `from` on (those not timed yet) are n/a for `reason`.
+        const na = (reason: string, from = 0) => {
+          for (const { transfers, variant } of settings.slice(from)) rows.push({ ...base, ...(variant ? { variant } : {}), transfers, status: "n/a", reason });
         };
+        let timed = 0;
         if (refused) {
           na(refused);
           continue;
@@ -73,7 +94,7 @@ export async function runDenotrt(
             flags: { shapes: new Map([[input.name, shape]]), minShapes: new Map(), optShapes: new Map(), maxShapes: new Map() },
           });
           await using ie = opened.engine;
-          for (const transfers of [false, true]) {
+          for (const { transfers, streams, variant } of settings) {
             const { summary } = await timeEngine(ie, new Map([[input.name, shape]]), {
               iterations: t.minIters,
               durationS: t.minS,
@@ -82,10 +103,12 @@ export async function runDenotrt(
               useCudaGraph: false,
               dataTransfers: transfers,
               inputSets: t.inputSets,
+              streams,
             });
             const l = summary.latency;
             const row: ResultRow = {
               ...base,
+              ...(variant ? { variant } : {}),
               transfers,
               status: summary.outputsWritten ? "ok" : "n/a",
               reason: summary.outputsWritten ? undefined : "the engine left an output unwritten (poison pattern still there)",
@@ -99,17 +122,19 @@ export async function runDenotrt(
                 enqueueMedianMs: summary.enqueue.median,
                 h2dMedianMs: summary.h2d?.median ?? null,
                 d2hMedianMs: summary.d2h?.median ?? null,
+                ...(summary.perStream ? { streams, perStreamMedianMs: summary.perStream.map((p) => p.latency.median) } : {}),
               },
             };
             rows.push(row);
-            log(`denotrt ${spec.name} b${batch} ${provider} ${precision}${transfers ? " +H2D/D2H" : ""}: ` +
+            timed++;
+            log(`denotrt ${spec.name} b${batch} ${provider} ${precision}${transfers ? " +H2D/D2H" : ""}${variant ? `, ${variant}` : ""}: ` +
               `median ${l.median.toFixed(3)} ms, ${row.throughput!.toFixed(0)}/s (built in ${(opened.buildMs / 1000).toFixed(1)} s)`);
           }
         } catch (e) {
           const reason = short(e);
           log(`denotrt ${spec.name} b${batch} ${provider} ${precision}: n/a (${reason})`);
           if (isRefusal(e)) refused = reason;
-          na(reason);
+          na(reason, timed);
         }
       }
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One call on the device machine (a GPU, no network, no Deno): make the model fixtures, then
-#   smoke: the GPU tests of the CLI and the bench, the CLI on ResNet-50 (copies, CUDA graph, fp16), `deno task bench --quick`;
+#   smoke: the GPU tests of the CLI and the bench, the CLI on ResNet-50 (copies, CUDA graph, fp16, --streams=2),
+#          `deno task bench --quick`;
 #   full:  `deno task bench` (appends to bench/RESULTS.md and writes bench/charts/).
 # Everything worth keeping is copied to $OUT (the device tool brings it back). Run from the repo root with the shim
 # built here and carried: carry [".device", "node_modules", "build/libdenotrt.so", ".tools/models"].
@@ -30,6 +31,13 @@ stamp() { echo "=== $(( $(date +%s) - t0 )) s: $*"; }
       --exportTimes="$OUT/times.json" 2>&1 | grep -E "Throughput|Latency|Compute|PASSED|FAILED|error"
     stamp "CLI on ResNet-50, fp16"
     deno task cli --onnx=tests/fixtures/out/resnet50.onnx --fp16 --batch=8 --duration=1 2>&1 | grep -E "Engine|Throughput|GPU Compute|PASSED|FAILED|error"
+    stamp "CLI on ResNet-50 fp16 b128: compute only, then copies on 1 and on 2 streams (issue #11: within 10%)"
+    deno task cli --onnx=tests/fixtures/out/resnet50.onnx --fp16 --batch=128 --saveEngine=bench/out/r50b128h.plan \
+      --duration=1 --noDataTransfers 2>&1 | grep -E "Engine|Throughput|GPU Compute|PASSED|FAILED|error"
+    for s in 1 2; do
+      deno task cli --loadEngine=bench/out/r50b128h.plan --batch=128 --duration=1 --streams=$s 2>&1 \
+        | grep -E "Timing trace|Throughput|Latency|H2D|GPU Compute|PASSED|FAILED|error"
+    done
     stamp "bench --quick"
     deno task bench --quick --no-append --out bench/out 2>&1
   else

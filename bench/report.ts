@@ -17,11 +17,15 @@ export function fmtRate(x: number): string {
 
 /**
  * The denotrt row a row is compared with: same model, batch and transfers, the same precision where denotrt ran
- * it, else denotrt's fp32 (the note says so). Undefined when denotrt has no such row.
+ * it, else denotrt's fp32 (the note says so); always the plain one-stream run, never a variant such as
+ * "2 streams". Undefined when denotrt has no such row.
  */
 export function denotrtBase(rows: readonly ResultRow[], r: ResultRow): { base: ResultRow; note: string } | undefined {
   const same = (p: string) =>
-    rows.find((d) => d.runtime === "denotrt" && d.status === "ok" && d.model === r.model && d.batch === r.batch && d.transfers === r.transfers && d.precision === p);
+    rows.find((d) =>
+      d.runtime === "denotrt" && !d.variant && d.status === "ok" && d.model === r.model && d.batch === r.batch && d.transfers === r.transfers &&
+      d.precision === p
+    );
   const exact = same(r.precision);
   if (exact) return { base: exact, note: "" };
   const fp32 = same("fp32");
@@ -112,6 +116,45 @@ export function pivotTable(rows: readonly ResultRow[], model: string, transfers:
   return lines.join("\n");
 }
 
+/** Throughput with H2D/D2H over throughput without, the goal for the multi-stream rows (issue #11). */
+export const TRANSFER_GOAL = 0.9;
+
+/**
+ * Per model, for each denotrt configuration timed on several streams: its throughput with H2D/D2H copies on one
+ * stream and on several, each over its compute-only throughput (same engine, no copies), at the batches the
+ * multi-stream rows cover. Null when the model has no such rows.
+ */
+export function transferRatioTable(rows: readonly ResultRow[], model: string): string | null {
+  const isDenotrt = (r: ResultRow) => r.runtime === "denotrt" || r.runtime === "denotrt-tensorrt";
+  const multi = rows.filter((r) => r.model === model && isDenotrt(r) && r.transfers && r.status === "ok" && /^\d+ streams$/.test(r.variant ?? ""));
+  if (!multi.length) return null;
+  const batches = [...new Set(multi.map((r) => r.batch))].sort((a, b) => a - b);
+  const find = (like: ResultRow, batch: number, transfers: boolean, variant?: string) =>
+    rows.find((r) =>
+      r.model === model && r.runtime === like.runtime && r.precision === like.precision && r.batch === batch && r.transfers === transfers &&
+      r.variant === variant && r.status === "ok"
+    );
+  const lines = [
+    `| ${model}: throughput with H2D/D2H ÷ without (goal ≥ ${TRANSFER_GOAL.toFixed(2)}) | ${batches.map((b) => `batch ${b}`).join(" | ")} |`,
+    `|---|${batches.map(() => "---:").join("|")}|`,
+  ];
+  const seen = new Set<string>();
+  for (const m of [...multi].sort(bySeries)) {
+    const key = JSON.stringify([m.runtime, m.precision]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const variants = [...new Set(multi.filter((r) => r.runtime === m.runtime && r.precision === m.precision).map((r) => r.variant!))];
+    for (const variant of [undefined, ...variants]) {
+      const cells = batches.map((b) => {
+        const base = find(m, b, false), copied = find(m, b, true, variant);
+        return base?.throughput && copied?.throughput ? (copied.throughput / base.throughput).toFixed(2) : "—";
+      });
+      lines.push(`| ${seriesLabel({ ...m, variant: undefined })}, ${variant ?? "1 stream"} | ${cells.join(" | ")} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
 /**
  * The configurations that did not run, one line per runtime (and variant) and reason, listing the precisions, the
  * transfer settings and each model's batches it covers.
@@ -153,7 +196,11 @@ function method(rep: BenchReport): string {
     "timed loop; each denotrt engine built for its batch (min = opt = max, as trtexec --shapes). Peers timed the same " +
     "way in Python (torch.cuda.Event; fp32 with TF32 off, cudnn.benchmark on, fp16 peers take and return fp32 like " +
     "denotrt; onnxruntime on the CPU with the wall clock). \"denotrt ÷ this\" is denotrt's throughput over the row's at " +
-    "the same model, batch, transfers and precision (denotrt fp32 where denotrt lacks that precision).";
+    "the same model, batch, transfers and precision (denotrt fp32 where denotrt lacks that precision). Rows marked " +
+    "\"N streams\" time the same engine with its copies on N streams at once (N execution contexts, each with its own " +
+    "CUDA stream and pinned buffers, as trtexec --streams; throughput = all streams' samples over the span of the timed " +
+    "loop, latency per query on its stream), so one stream's copies overlap another's compute; \"with H2D/D2H ÷ " +
+    `without" divides throughput with copies by the same engine's compute-only throughput (the goal is ≥ ${TRANSFER_GOAL.toFixed(2)}).`;
 }
 
 /** bench/out/results.md: everything. */
@@ -163,6 +210,8 @@ export function resultsMarkdown(rep: BenchReport, chartFile: string): string {
     for (const t of [false, true]) {
       for (const table of [pivotTable(rep.results, m, t), ratioTable(rep.results, m, t)]) if (table) out.push(table, "");
     }
+    const overlap = transferRatioTable(rep.results, m);
+    if (overlap) out.push(overlap, "");
   }
   out.push("## Every measured configuration", "", fullTable(rep.results), "");
   const na = naList(rep.results);
@@ -182,6 +231,8 @@ export function resultsSection(rep: BenchReport, extraLines: string[] = []): str
     if (ratios) out.push(ratios, "");
     const withCopies = pivotTable(rep.results.filter((r) => r.runtime === "denotrt" || r.runtime === "pytorch-cudagraph"), m, true);
     if (withCopies) out.push(withCopies, "");
+    const overlap = transferRatioTable(rep.results, m);
+    if (overlap) out.push(overlap, "");
   }
   const na = naList(rep.results);
   if (na) out.push("Not measured:", "", na, "");

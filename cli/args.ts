@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { type DeviceKind, InvalidArgumentError, type Precision } from "../mod.ts";
+import { MAX_STREAMS } from "./lanes.ts";
 import { parseShapeSpec, type ShapeSpec } from "./shapes.ts";
 
 export type ProviderChoice = "auto" | "builtin" | "tensorrt";
@@ -26,6 +27,8 @@ export interface CliOptions {
   warmUpMs: number;
   useCudaGraph: boolean;
   noDataTransfers: boolean;
+  /** Execution contexts run at once, each with its own stream and buffers (trtexec's --streams). */
+  streams: number;
   provider: ProviderChoice;
   /** Undefined: CUDA when a GPU is present, else the CPU. */
   device?: DeviceKind;
@@ -61,6 +64,8 @@ Inference:
   --warmUp=MS               warm up for MS milliseconds first (default 200)
   --useCudaGraph            capture the enqueue into a CUDA graph and launch that
   --noDataTransfers         leave the inputs and outputs on the device (no H2D/D2H copies)
+  --streams=N               run N execution contexts at once, each with its own stream, pinned buffers and
+                            copies, so one stream's copies overlap another's compute (default 1, at most ${MAX_STREAMS})
   --inputSets=N             rotate through N random input sets (default 4)
 
 Reporting:
@@ -86,6 +91,7 @@ const OPTIONS = {
   warmUp: { type: "string" },
   useCudaGraph: { type: "boolean" },
   noDataTransfers: { type: "boolean" },
+  streams: { type: "string" },
   provider: { type: "string" },
   device: { type: "string" },
   exportTimes: { type: "string" },
@@ -96,10 +102,11 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function int(flag: string, text: string | undefined, fallback: number, min: number): number {
+function int(flag: string, text: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
-    throw new InvalidArgumentError(`--${flag} must be an integer of at least ${min}, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min || Number(text) > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new InvalidArgumentError(`--${flag} must be an integer ${range}, got "${text}"`);
   }
   return Number(text);
 }
@@ -176,6 +183,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     warmUpMs: num("warmUp", values.warmUp, 200),
     useCudaGraph: values.useCudaGraph ?? false,
     noDataTransfers: values.noDataTransfers ?? false,
+    streams: int("streams", values.streams, 1, 1, MAX_STREAMS),
     provider,
     device,
     deviceIndex,

@@ -103,6 +103,7 @@ async function run(o: CliOptions, say: (line: string) => void, io: CliIo): Promi
     useCudaGraph: o.useCudaGraph,
     dataTransfers: !o.noDataTransfers,
     inputSets: o.inputSets,
+    streams: o.streams,
   });
   if (o.exportTimes) {
     await Deno.writeTextFile(o.exportTimes, exportTimesJson(result.trace));

@@ -1,11 +1,14 @@
 /**
  * The timing loop, trtexec's way: warm up for a while, then run until both the least iteration count and the least
- * duration are reached. On CUDA every iteration records events around its H2D copies, its enqueue and its D2H copies
- * on the one stream, and two iterations are kept in flight so the host's waiting never idles the GPU. On the CPU the
- * executor runs on a worker thread and the wall clock times it.
+ * duration are reached. It drives one or more lanes (--streams=N: an execution context, a stream and buffers each)
+ * in the order cli/schedule.ts gives. On CUDA every iteration records events around its H2D copies, its enqueue and
+ * its D2H copies on its lane's stream, and each lane keeps two iterations in flight, so the host's waiting never
+ * idles the GPU and, with several lanes, one stream's copies overlap another's compute. On the CPU each lane's
+ * executor runs on a worker thread and the wall clock times it. The CLI and `deno task bench` both time through here.
  */
 import { CudaEvent, type ExecutionContext, type Graph, type Stream } from "../mod.ts";
 import type { Bindings } from "./bindings.ts";
+import { anotherRound, type LaneRunner, roundRobin } from "./schedule.ts";
 
 /** One timed iteration, in trtexec's --exportTimes fields (ms; starts relative to the timed loop's start). */
 export interface Trace {
@@ -21,6 +24,8 @@ export interface Trace {
   computeMs: number;
   d2hMs: number;
   latencyMs: number;
+  /** The lane (stream) that ran it; only present with more than one stream. */
+  stream?: number;
 }
 
 export interface MeasureOptions {
@@ -33,16 +38,26 @@ export interface MeasureOptions {
   maxIterations?: number;
 }
 
+/** What one lane runs on: its own context, stream (null on the CPU) and bound I/O memory. */
+export interface Lane {
+  ctx: ExecutionContext;
+  stream: Stream | null;
+  bindings: Bindings;
+}
+
 export interface MeasureResult {
   device: "cuda" | "cpu";
+  /** Lanes (streams) that ran concurrently. */
+  streams: number;
   warmups: number;
   warmupMs: number;
+  /** Every timed iteration of every lane, in issue order (round-robin over the lanes). */
   trace: Trace[];
-  /** First timed H2D start to last D2H end (trtexec's "Total Host Walltime"), ms. */
+  /** Earliest timed H2D start to latest D2H end over all lanes (trtexec's "Total Host Walltime"), ms. */
   walltimeMs: number;
   dataTransfers: boolean;
   useCudaGraph: boolean;
-  /** Every output was written (they are poisoned first, then checked after the last iteration). */
+  /** Every output of every lane was written (they are poisoned first, then checked after the last iteration). */
   outputsWritten: boolean;
 }
 
@@ -55,19 +70,29 @@ interface Slot {
   enqEnd: number;
 }
 
-function keepGoing(i: number, t0: number, o: MeasureOptions): boolean {
-  if (o.maxIterations !== undefined && i >= o.maxIterations) return false;
-  return i < o.iterations || performance.now() - t0 < o.durationS * 1000;
+/** Times the lanes together: all CUDA (each with its stream) or all CPU (streams null). */
+export async function measure(lanes: readonly Lane[], o: MeasureOptions): Promise<MeasureResult> {
+  if (lanes.length === 0) throw new RangeError("measure needs at least one lane");
+  if (lanes.some((l) => (l.stream === null) !== (lanes[0].stream === null))) throw new RangeError("lanes must all be CUDA or all CPU");
+  return await (lanes[0].stream ? measureCuda(lanes, o) : measureCpu(lanes, o));
 }
 
-/** Times `ctx` on `stream` (CUDA) or on the CPU (stream null). */
-export function measure(ctx: ExecutionContext, stream: Stream | null, b: Bindings, o: MeasureOptions): Promise<MeasureResult> {
-  return stream ? measureCuda(ctx, stream, b, o) : measureCpu(ctx, b, o);
+function span(trace: readonly Trace[]): number {
+  let start = Infinity, end = -Infinity;
+  for (const t of trace) {
+    start = Math.min(start, t.startH2dMs);
+    end = Math.max(end, t.endD2hMs);
+  }
+  return end - start;
 }
 
-async function measureCuda(ctx: ExecutionContext, stream: Stream, b: Bindings, o: MeasureOptions): Promise<MeasureResult> {
-  const sets = b.inputSets;
-  const graphs: Graph[] = [];
+async function syncAll(lanes: readonly Lane[]): Promise<void> {
+  await Promise.all(lanes.map((l) => l.stream!.synchronize()));
+}
+
+async function measureCuda(lanes: readonly Lane[], o: MeasureOptions): Promise<MeasureResult> {
+  const n = lanes.length;
+  const graphs: Graph[][] = lanes.map(() => []);
   const events: CudaEvent[] = [];
   const event = () => {
     const e = new CudaEvent();
@@ -75,161 +100,166 @@ async function measureCuda(ctx: ExecutionContext, stream: Stream, b: Bindings, o
     return e;
   };
   try {
-    // One plain run per bound input set first: it allocates and plans whatever the engine does lazily (which a
-    // stream capture would forbid) and leaves nothing of the first run's cost in the timings.
-    const bound = o.dataTransfers ? 1 : sets;
-    for (let s = 0; s < bound; s++) {
-      b.bindSet(ctx, s);
-      ctx.enqueueV3(stream);
-    }
-    await stream.synchronize();
-    if (o.useCudaGraph) {
+    // One plain run per bound input set and lane first: it allocates and plans whatever the engine does lazily
+    // (which a stream capture would forbid) and leaves nothing of the first run's cost in the timings.
+    for (const [l, { ctx, stream, bindings: b }] of lanes.entries()) {
+      const bound = o.dataTransfers ? 1 : b.inputSets;
       for (let s = 0; s < bound; s++) {
         b.bindSet(ctx, s);
-        graphs.push(stream.capture((st) => ctx.enqueueV3(st)));
+        ctx.enqueueV3(stream);
+      }
+      await stream!.synchronize();
+      if (o.useCudaGraph) {
+        for (let s = 0; s < bound; s++) {
+          b.bindSet(ctx, s);
+          graphs[l].push(stream!.capture((st) => ctx.enqueueV3(st)));
+        }
       }
     }
-    const slots: Slot[] = [0, 1].map(() => ({
-      h2dStart: event(),
-      computeStart: event(),
-      computeEnd: event(),
-      d2hEnd: event(),
-      enqStart: 0,
-      enqEnd: 0,
-    }));
+    const slots: Slot[][] = lanes.map(() =>
+      [0, 1].map(() => ({ h2dStart: event(), computeStart: event(), computeEnd: event(), d2hEnd: event(), enqStart: 0, enqEnd: 0 }))
+    );
     const ref = event();
     let hostZero = 0;
 
-    const issue = (i: number, slot: Slot): void => {
-      const set = i % sets;
-      if (!o.dataTransfers && !o.useCudaGraph && sets > 1) b.bindSet(ctx, set);
-      slot.h2dStart.record(stream);
-      if (o.dataTransfers) b.copyIn(set, stream);
-      slot.computeStart.record(stream);
-      slot.enqStart = performance.now() - hostZero;
-      if (o.useCudaGraph) graphs[o.dataTransfers ? 0 : set].launch(stream);
-      else ctx.enqueueV3(stream);
-      slot.enqEnd = performance.now() - hostZero;
-      slot.computeEnd.record(stream);
-      if (o.dataTransfers) b.copyOut(stream);
-      slot.d2hEnd.record(stream);
-    };
-    const collect = (slot: Slot): Trace => {
-      const at = (e: CudaEvent) => e.elapsedSince(ref);
-      const startH2dMs = at(slot.h2dStart), endH2dMs = at(slot.computeStart);
-      const endComputeMs = at(slot.computeEnd), endD2hMs = at(slot.d2hEnd);
-      return {
-        startEnqMs: slot.enqStart,
-        endEnqMs: slot.enqEnd,
-        startH2dMs,
-        endH2dMs,
-        startComputeMs: endH2dMs,
-        endComputeMs,
-        startD2hMs: endComputeMs,
-        endD2hMs,
-        h2dMs: endH2dMs - startH2dMs,
-        computeMs: endComputeMs - endH2dMs,
-        d2hMs: endD2hMs - endComputeMs,
-        latencyMs: endD2hMs - startH2dMs,
-      };
+    const runner: LaneRunner<Trace> = {
+      issue(l, k, s) {
+        const { ctx, stream, bindings: b } = lanes[l], st = stream!, slot = slots[l][s];
+        const set = k % b.inputSets;
+        if (!o.dataTransfers && !o.useCudaGraph && b.inputSets > 1) b.bindSet(ctx, set);
+        slot.h2dStart.record(st);
+        if (o.dataTransfers) b.copyIn(set, st);
+        slot.computeStart.record(st);
+        slot.enqStart = performance.now() - hostZero;
+        if (o.useCudaGraph) graphs[l][o.dataTransfers ? 0 : set].launch(st);
+        else ctx.enqueueV3(st);
+        slot.enqEnd = performance.now() - hostZero;
+        slot.computeEnd.record(st);
+        if (o.dataTransfers) b.copyOut(st);
+        slot.d2hEnd.record(st);
+      },
+      async complete(l, s) {
+        const slot = slots[l][s];
+        await slot.d2hEnd.synchronize();
+        const at = (e: CudaEvent) => e.elapsedSince(ref);
+        const startH2dMs = at(slot.h2dStart), endH2dMs = at(slot.computeStart);
+        const endComputeMs = at(slot.computeEnd), endD2hMs = at(slot.d2hEnd);
+        const t: Trace = {
+          startEnqMs: slot.enqStart,
+          endEnqMs: slot.enqEnd,
+          startH2dMs,
+          endH2dMs,
+          startComputeMs: endH2dMs,
+          endComputeMs,
+          startD2hMs: endComputeMs,
+          endD2hMs,
+          h2dMs: endH2dMs - startH2dMs,
+          computeMs: endComputeMs - endH2dMs,
+          d2hMs: endD2hMs - endComputeMs,
+          latencyMs: endD2hMs - startH2dMs,
+        };
+        if (n > 1) t.stream = l;
+        return t;
+      },
     };
 
-    // Warm-up: at least one pass over every input set, then until warmUpMs has passed.
+    // Warm-up: at least one pass over every input set on every lane, then until warmUpMs has passed. The events
+    // are recorded before the reference exists, so the warm-up's records are never read (only waited for).
+    const sets = lanes[0].bindings.inputSets;
     const w0 = performance.now();
-    let warmups = 0;
-    while (warmups < sets || performance.now() - w0 < o.warmUpMs) {
-      issue(warmups, slots[warmups % 2]);
-      if (warmups > 0) await slots[(warmups - 1) % 2].d2hEnd.synchronize();
-      warmups++;
-    }
-    await stream.synchronize();
+    const warm: LaneRunner<null> = { issue: runner.issue, complete: (l, s) => slots[l][s].d2hEnd.synchronize().then(() => null) };
+    const warmups = (await roundRobin(n, 2, warm, (i) => i < sets * n || performance.now() - w0 < o.warmUpMs)).length;
+    await syncAll(lanes);
     const warmupMs = performance.now() - w0;
     // Poisoned again, on both sides, so the check after the loop proves the timed iterations wrote the outputs.
-    b.poisonOutputs(stream);
-    await stream.synchronize();
+    for (const l of lanes) l.bindings.poisonOutputs(l.stream);
+    await syncAll(lanes);
 
-    // The stream is idle, so the reference event fires as it is recorded: GPU and host times share an origin.
+    // Every stream is idle, so the reference event fires as it is recorded: GPU and host times share an origin,
+    // and events of every lane's stream are measured from it (the other streams wait for it, so none of their
+    // events can precede it).
     hostZero = performance.now();
-    ref.record(stream);
-    const trace: Trace[] = [];
-    let i = 0;
-    while (keepGoing(i, hostZero, o)) {
-      issue(i, slots[i % 2]);
-      if (i > 0) {
-        const prev = slots[(i - 1) % 2];
-        await prev.d2hEnd.synchronize();
-        trace.push(collect(prev));
-      }
-      i++;
-    }
-    const last = slots[(i - 1) % 2];
-    await last.d2hEnd.synchronize();
-    trace.push(collect(last));
-    const walltimeMs = trace[trace.length - 1].endD2hMs - trace[0].startH2dMs;
+    ref.record(lanes[0].stream!);
+    for (const l of lanes.slice(1)) l.stream!.waitEvent(ref);
+    const trace = await roundRobin(n, 2, runner, (i) => anotherRound(i, n, hostZero, o));
 
     if (!o.dataTransfers) {
-      b.copyOut(stream); // the timed loop left the outputs on the device; bring them back once to check them
-      await stream.synchronize();
+      // The timed loop left the outputs on the device; bring them back once to check them.
+      for (const l of lanes) l.bindings.copyOut(l.stream!);
+      await syncAll(lanes);
     }
     return {
       device: "cuda",
+      streams: n,
       warmups,
       warmupMs,
       trace,
-      walltimeMs,
+      walltimeMs: span(trace),
       dataTransfers: o.dataTransfers,
       useCudaGraph: o.useCudaGraph,
-      outputsWritten: b.outputsWritten(),
+      outputsWritten: lanes.every((l) => l.bindings.outputsWritten()),
     };
   } finally {
-    await stream.synchronize().catch(() => {});
-    for (const g of graphs) g[Symbol.dispose]();
+    await Promise.all(lanes.map((l) => l.stream!.synchronize().catch(() => {})));
+    for (const g of graphs.flat()) g[Symbol.dispose]();
     for (const e of events) e[Symbol.dispose]();
   }
 }
 
-async function measureCpu(ctx: ExecutionContext, b: Bindings, o: MeasureOptions): Promise<MeasureResult> {
-  const sets = b.inputSets;
-  const run = async (i: number): Promise<[number, number]> => {
-    b.bindSet(ctx, i % sets);
-    const t0 = performance.now();
-    await ctx.execute(null);
-    return [t0, performance.now()];
+async function measureCpu(lanes: readonly Lane[], o: MeasureOptions): Promise<MeasureResult> {
+  const n = lanes.length;
+  // One run in flight per lane: a context cannot run twice at once. The end time is taken when the run finishes,
+  // not when the loop gets round to waiting for it.
+  const runs: { start: number; end: number; done: Promise<void> }[] = lanes.map(() => ({ start: 0, end: 0, done: Promise.resolve() }));
+  let zero = 0;
+  const runner: LaneRunner<Trace> = {
+    issue(l, k) {
+      const { ctx, bindings: b } = lanes[l], run = runs[l];
+      b.bindSet(ctx, k % b.inputSets);
+      run.start = performance.now() - zero;
+      run.done = ctx.execute(null).then(() => {
+        run.end = performance.now() - zero;
+      });
+      run.done.catch(() => {}); // a failure is thrown where the run is waited for, not as an unhandled rejection
+    },
+    async complete(l) {
+      const run = runs[l];
+      await run.done;
+      const s = run.start, e = run.end;
+      // The CPU engine reads and writes host memory in place: no transfers, and the enqueue is the whole run.
+      const t: Trace = {
+        startEnqMs: s,
+        endEnqMs: e,
+        startH2dMs: s,
+        endH2dMs: s,
+        startComputeMs: s,
+        endComputeMs: e,
+        startD2hMs: e,
+        endD2hMs: e,
+        h2dMs: 0,
+        computeMs: e - s,
+        d2hMs: 0,
+        latencyMs: e - s,
+      };
+      if (n > 1) t.stream = l;
+      return t;
+    },
   };
   const w0 = performance.now();
-  let warmups = 0;
-  while (warmups < 1 || performance.now() - w0 < o.warmUpMs) await run(warmups++);
+  const warmups = (await roundRobin(n, 1, runner, (i) => i < n || performance.now() - w0 < o.warmUpMs)).length;
   const warmupMs = performance.now() - w0;
-  b.poisonOutputs();
-  const zero = performance.now();
-  const trace: Trace[] = [];
-  let i = 0;
-  while (keepGoing(i, zero, o)) {
-    const [s, e] = (await run(i++)).map((t) => t - zero);
-    // The CPU engine reads and writes host memory in place: no transfers, and the enqueue is the whole run.
-    trace.push({
-      startEnqMs: s,
-      endEnqMs: e,
-      startH2dMs: s,
-      endH2dMs: s,
-      startComputeMs: s,
-      endComputeMs: e,
-      startD2hMs: e,
-      endD2hMs: e,
-      h2dMs: 0,
-      computeMs: e - s,
-      d2hMs: 0,
-      latencyMs: e - s,
-    });
-  }
+  for (const l of lanes) l.bindings.poisonOutputs();
+  zero = performance.now();
+  const trace = await roundRobin(n, 1, runner, (i) => anotherRound(i, n, zero, o));
   return {
     device: "cpu",
+    streams: n,
     warmups,
     warmupMs,
     trace,
-    walltimeMs: trace[trace.length - 1].endD2hMs - trace[0].startH2dMs,
+    walltimeMs: span(trace),
     dataTransfers: false,
     useCudaGraph: false,
-    outputsWritten: b.outputsWritten(),
+    outputsWritten: lanes.every((l) => l.bindings.outputsWritten()),
   };
 }

@@ -5,8 +5,20 @@
 import type { MeasureResult, Trace } from "./measure.ts";
 import { type Summary, summarize } from "./stats.ts";
 
+/** One stream's share of a multi-stream run. */
+export interface StreamSummary {
+  stream: number;
+  queries: number;
+  /** Its queries' latency: each from its H2D start to its D2H end on that stream. */
+  latency: Summary;
+}
+
 export interface PerfSummary {
   device: "cuda" | "cpu";
+  /** Streams (lanes) that ran concurrently; throughput counts the queries of all of them. */
+  streams: number;
+  /** Per stream, with more than one. */
+  perStream?: StreamSummary[];
   /** Queries (enqueues) per second over the total walltime, as trtexec counts for explicit-batch networks. */
   throughputQps: number;
   /** The first input's first dimension, when it has one: samples per query. */
@@ -33,8 +45,16 @@ export function summarizeRun(r: MeasureResult, batch: number | null): PerfSummar
   const pick = (f: (t: Trace) => number) => summarize(r.trace.map(f));
   const compute = pick((t) => t.computeMs);
   const qps = r.walltimeMs > 0 ? (r.trace.length / r.walltimeMs) * 1000 : NaN;
+  const perStream = r.streams > 1
+    ? Array.from({ length: r.streams }, (_, stream) => {
+      const mine = r.trace.filter((t) => t.stream === stream);
+      return { stream, queries: mine.length, latency: summarize(mine.map((t) => t.latencyMs)) };
+    })
+    : undefined;
   return {
     device: r.device,
+    streams: r.streams,
+    ...(perStream ? { perStream } : {}),
     throughputQps: qps,
     batch,
     samplesPerSecond: batch === null ? null : qps * batch,
@@ -83,6 +103,7 @@ const EXPLANATIONS = [
   "H2D Latency: the latency for host-to-device data transfers for input tensors of a single query.",
   "D2H Latency: the latency for device-to-host data transfers for output tensors of a single query.",
   "Latency: the summation of H2D Latency, GPU Compute Time, and D2H Latency. This is the latency to infer a single query.",
+  "With --streams=N: N execution contexts, each with its own stream and buffers, run at once; Throughput counts the queries of all streams over the Total Host Walltime, and each stream's Latency line summarizes its own queries.",
 ];
 
 /** The summary's lines, each prefixed like trtexec's log ("[I] ", "[W] "). */
@@ -92,7 +113,7 @@ export function formatSummary(s: PerfSummary, verbose = false): string[] {
   const computeLabel = s.device === "cpu" ? "Compute Time (CPU)" : "GPU Compute Time";
   const lines = [
     I(`Warmup completed ${s.warmups} queries over ${formatG(s.warmupMs)} ms`),
-    I(`Timing trace has ${s.iterations} queries over ${formatG(s.walltimeS)} s`),
+    I(`Timing trace has ${s.iterations} queries over ${formatG(s.walltimeS)} s${s.streams > 1 ? ` (${s.streams} streams)` : ""}`),
     I(""),
     I("=== Performance summary ==="),
     I(`Throughput: ${formatG(s.throughputQps)} qps`),
@@ -102,6 +123,7 @@ export function formatSummary(s: PerfSummary, verbose = false): string[] {
   }
   lines.push(
     I(`Latency: ${formatStats(s.latency)}`),
+    ...(s.perStream ?? []).map((p) => I(`Latency (stream ${p.stream}, ${p.queries} queries): ${formatStats(p.latency)}`)),
     I(`Enqueue Time: ${formatStats(s.enqueue)}`),
     I(`H2D Latency: ${s.h2d ? formatStats(s.h2d) : noCopies}`),
     I(`${computeLabel}: ${formatStats(s.compute)}`),

@@ -76,6 +76,7 @@ export const symbols = {
   denotrt_context_tensor_shape: { parameters: ["pointer", "buffer", "buffer", "buffer", ERR], result: "i32" },
   denotrt_context_set_tensor_address: { parameters: ["pointer", "buffer", "u64", ERR], result: "i32" },
   denotrt_context_enqueue: { parameters: ["pointer", "pointer", ERR], result: "i32" },
+  denotrt_context_profile: { parameters: ["pointer", "pointer", "i32", "buffer", "i32", "buffer", ERR], result: "i32" },
   // CPU engines run the whole network inside enqueue: nonblocking keeps the event loop free meanwhile.
   denotrt_context_enqueue_nonblocking: {
     name: "denotrt_context_enqueue",

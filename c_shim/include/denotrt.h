@@ -242,6 +242,12 @@ DENOTRT_API int32_t denotrt_context_set_tensor_address(denotrt_context* context,
                                                        denotrt_error* err);
 /* Queues the network on `stream` (CUDA) or runs it on the calling thread (CPU engines, where stream may be NULL). */
 DENOTRT_API int32_t denotrt_context_enqueue(denotrt_context* context, denotrt_stream* stream, denotrt_error* err);
+/* Per-layer timing (TensorRT's IProfiler): runs the network `runs` times layer by layer on `stream`, with a CUDA
+ * event after every layer and no CUDA graph, waits for it, and writes the median milliseconds of each layer into
+ * layer_ms[layer index of inspect()] (0 for layers that run on the host). *count receives the number of layers;
+ * capacity may be smaller to ask for it. DENOTRT_UNSUPPORTED for engines that cannot time layers (CPU, TensorRT). */
+DENOTRT_API int32_t denotrt_context_profile(denotrt_context* context, denotrt_stream* stream, int32_t runs,
+                                            float* layer_ms, int32_t capacity, int32_t* count, denotrt_error* err);
 
 #ifdef __cplusplus
 }

@@ -186,4 +186,17 @@ int32_t denotrt_context_enqueue(denotrt_context* c, denotrt_stream* s, denotrt_e
   return c->engine->ops->enqueue(c->impl, (void*)denotrt_stream_raw(s), err);
 }
 
+int32_t denotrt_context_profile(denotrt_context* c, denotrt_stream* s, int32_t runs, float* layer_ms, int32_t capacity,
+                                int32_t* count, denotrt_error* err) {
+  static const char* api = "denotrt_context_profile";
+  CONTEXT_OK(api, c);
+  if (s && !denotrt_tag_ok(s, DENOTRT_HANDLE_STREAM)) return DENOTRT_BAD_ARG(err, api, "not a live stream handle");
+  if (!count || runs < 1 || capacity < 0 || (capacity > 0 && !layer_ms))
+    return DENOTRT_BAD_ARG(err, api, "runs must be >= 1 and count and (with a capacity) layer_ms non-NULL");
+  if (!c->engine->ops->profile)
+    return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "", "the %s engine cannot time its layers here",
+                        c->engine->ops->name);
+  return c->engine->ops->profile(c->impl, (void*)denotrt_stream_raw(s), runs, layer_ms, capacity, count, err);
+}
+
 }  // extern "C"

@@ -26,6 +26,9 @@ typedef struct denotrt_engine_ops {
   int32_t (*set_tensor_address)(void* context, const char* name, uint64_t address, denotrt_error* err);
   /* cuda_stream is a cudaStream_t (0: the legacy default stream); CPU engines ignore it. */
   int32_t (*enqueue)(void* context, void* cuda_stream, denotrt_error* err);
+  /* denotrt_context_profile; NULL: the provider cannot time layers. */
+  int32_t (*profile)(void* context, void* cuda_stream, int32_t runs, float* layer_ms, int32_t capacity, int32_t* count,
+                     denotrt_error* err);
 } denotrt_engine_ops;
 
 /* The provider's own engine behind a public handle, or NULL when the handle is not a live engine of `ops`'s provider.

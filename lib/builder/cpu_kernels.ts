@@ -3,10 +3,11 @@
 // oracle). Correctness over speed: straightforward index loops, no tricks.
 // Integer dtypes are carried in float64 and truncated where ONNX truncates.
 
-import { attrFloat, attrInt, attrInts, attrString, type DType, type Node } from "./ir.ts";
+import { attrFloat, attrFloats, attrInt, attrInts, attrString, type DType, type Node } from "./ir.ts";
 import { UnsupportedOpError } from "./errors.ts";
 import { dtypeFromOnnx, roundToDtype } from "./tensor_data.ts";
 import { sliceRange } from "./shape_inference.ts";
+import { programError, programEvaluator } from "./fused_program.ts";
 
 export interface Value {
   dtype: DType;
@@ -496,6 +497,12 @@ export function evalNode(n: Node, inputs: (Value | undefined)[], opset: number, 
       return f(nary(inputs.filter((v): v is Value => !!v), x.dtype, (xs) => m(...xs)));
     }
     case "Equal": return f(nary([x, inputs[1]!], "bool", (xs) => (xs[0] === xs[1] ? 1 : 0)));
+    case "FusedElementwise": {
+      const program = attrInts(n, "program") ?? [], constants = attrFloats(n, "constants") ?? [];
+      const bad = programError(program, constants.length, inputs.length);
+      if (bad) throw new UnsupportedOpError(n.op, n.name, bad);
+      return f(nary(inputs as Value[], x.dtype, programEvaluator(program, constants)));
+    }
     case "Where": return f(nary([x, inputs[1]!, inputs[2]!], inputs[1]!.dtype, (xs) => (xs[0] ? xs[1] : xs[2])));
     case "Conv": return f(conv(n, x, inputs[1]!, inputs[2], inputs[3], outShapes[0]));
     case "ConvTranspose": return f(convTranspose(n, x, inputs[1]!, inputs[2], outShapes[0]));

@@ -10,10 +10,12 @@ import { eliminateDeadCode } from "./passes/eliminate_dead_code.ts";
 import { foldBatchNorm } from "./passes/fold_batchnorm.ts";
 import { fuseSiLU } from "./passes/fuse_silu.ts";
 import { fuseConvActivation } from "./passes/fuse_conv_activation.ts";
+import { fuseElementwise } from "./passes/fuse_elementwise.ts";
 import { markHostTensors } from "./passes/mark_host_tensors.ts";
 import { markHostInputs } from "./passes/mark_host_inputs.ts";
 import { applyPrecision, type PlanPrecision } from "./passes/precision.ts";
 import { type MemoryReport, planMemory } from "./passes/plan_memory.ts";
+import { chooseLayout, type PlanLayout } from "./passes/choose_layout.ts";
 
 export interface PassReport {
   pass: string;
@@ -33,6 +35,8 @@ export interface OptimizeOptions {
   skip?: string[];
   /** The precision the plan is built in (passes/precision.ts); default "fp32". */
   precision?: PlanPrecision;
+  /** Where rank-4 activations around convolutions are stored (passes/choose_layout.ts); default "nchw". */
+  layout?: PlanLayout;
 }
 
 const PASSES: [string, (g: Graph, opts: OptimizeOptions) => number][] = [
@@ -42,12 +46,16 @@ const PASSES: [string, (g: Graph, opts: OptimizeOptions) => number][] = [
   ["fold_batchnorm", foldBatchNorm],
   ["fuse_silu", fuseSiLU],
   ["fuse_conv_activation", fuseConvActivation],
+  // After Conv took its activation; before placement (it leaves shape arithmetic alone) and precision (fp16 rule).
+  ["fuse_elementwise", (g, opts) => fuseElementwise(g, { precision: opts.precision })],
   ["eliminate_identity", eliminateIdentity],
   ["eliminate_dead_code", eliminateDeadCode],
   ["mark_host_tensors", markHostTensors],
   ["mark_host_inputs", markHostInputs],
   // After placement (host tensors stay as they are), before plan_memory (float16 halves activation sizes).
   ["precision", (g, opts) => applyPrecision(g, opts.precision ?? "fp32")],
+  // After precision (its transposes then move float16), before plan_memory.
+  ["choose_layout", (g, opts) => chooseLayout(g, opts.layout ?? "nchw")],
 ];
 
 export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {

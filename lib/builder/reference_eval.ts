@@ -6,10 +6,11 @@
 // kernel result is checked against the inferred shape, so running this also
 // exercises shape inference.
 
-import { cloneGraph, type Dim, type Graph, isStaticShape } from "./ir.ts";
+import { cloneGraph, type Dim, type Graph, isStaticShape, type Node } from "./ir.ts";
 import { evalNode, type Value } from "./cpu_kernels.ts";
 import { inferNodeInPlace } from "./shape_inference.ts";
 import { decodeData } from "./tensor_data.ts";
+import { isNhwcLayer, NCHW_PERM, NHWC_PERM, toNchw, transposeData } from "./layout.ts";
 
 export type { Value } from "./cpu_kernels.ts";
 
@@ -46,7 +47,7 @@ export function referenceEval(graph: Graph, feeds: Record<string, Value>): Recor
       if (!isStaticShape(t.shape)) throw new Error(`node ${n.name} (${n.op}): inferred shape [${t.shape}] is not concrete`);
       return t.shape;
     });
-    const outs = evalNode(n, inputs, g.opset, shapes);
+    const outs = isNhwcLayer(n) ? evalNhwc(g, n, inputs, shapes) : evalNode(n, inputs, g.opset, shapes);
     n.outputs.forEach((name, i) => {
       if (!name) return;
       const o = outs[i];
@@ -62,4 +63,18 @@ export function referenceEval(graph: Graph, feeds: Record<string, Value>): Recor
   const result: Record<string, Value> = {};
   for (const o of g.outputs) result[o] = get(o)!;
   return result;
+}
+
+/** An NHWC layer (layout.ts): evaluate on NCHW copies of its laid-out inputs, hand back rank-4 outputs NHWC. */
+function evalNhwc(g: Graph, n: Node, inputs: (Value | undefined)[], shapes: number[][]): Value[] {
+  const perm = (v: Value, p: readonly number[]): Value => ({
+    ...v,
+    shape: p.map((d) => v.shape[d]),
+    data: transposeData(v.data, v.shape, p, (k) => new Float64Array(k)),
+  });
+  const logical = inputs.map((v, i) =>
+    v && v.shape.length === 4 && g.tensors.get(n.inputs[i])?.data === undefined ? perm(v, NCHW_PERM) : v
+  );
+  const outs = evalNode(n, logical, g.opset, shapes.map((s) => (s.length === 4 ? toNchw(s) : s)));
+  return outs.map((o) => (o.shape.length === 4 ? perm(o, NHWC_PERM) : o));
 }

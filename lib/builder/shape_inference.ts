@@ -15,6 +15,7 @@ import {
   type Attr, attrFloat, attrInt, attrInts, attrString, type Dim, type DType, type Graph, isStaticShape, type Node, type Tensor,
 } from "./ir.ts";
 import { UnsupportedOpError } from "./errors.ts";
+import { isLaidOut, isNhwcLayer, toNchw, toNhwc } from "./layout.ts";
 import { decodeData, dtypeFromOnnx } from "./tensor_data.ts";
 
 let unkCounter = 0;
@@ -555,6 +556,8 @@ function inferNode(c: Ctx): Out[] {
     }
     case "Where":
       return [{ dtype: c.dtype(1), shape: broadcastShapes([c.shape(0), c.shape(1), c.shape(2)], c) }];
+    case "FusedElementwise": // docs/OPS.md: every input broadcast to the output, the inputs' one dtype
+      return [{ dtype: c.dtype(0), shape: broadcastShapes(n.inputs.map((_, i) => c.shape(i)), c) }];
     case "Conv":
       return [inferConv(c)];
     case "ConvTranspose":
@@ -735,7 +738,7 @@ export function inferShapes(g: Graph, hints?: Map<string, Tensor>): Inferred {
 
 /** Infer one node's outputs and store them in g.tensors (and `values`). */
 export function inferNodeInPlace(g: Graph, n: Node, values: Map<string, Dim[]>, hints?: Map<string, Tensor>): Tensor[] {
-  const outs = inferNode(new Ctx(g, n, values));
+  const outs = isNhwcLayer(n) ? inferNhwc(new Ctx(g, n, values)) : inferNode(new Ctx(g, n, values));
   return n.outputs.map((name, i) => {
     const o = outs[i];
     if (!o) throw new Error(`node ${n.name} (${n.op}): no inferred output ${i}`);
@@ -752,6 +755,22 @@ export function inferNodeInPlace(g: Graph, n: Node, values: Map<string, Dim[]>, 
     else values.delete(name);
     return t;
   });
+}
+
+/** An NHWC layer (layout.ts): infer on the logical NCHW shapes of its laid-out inputs, store rank-4 outputs NHWC. */
+function inferNhwc(c: Ctx): Out[] {
+  const saved = new Map<Tensor, Dim[]>();
+  for (const name of c.n.inputs) {
+    const t = name ? c.g.tensors.get(name) : undefined;
+    if (!t || saved.has(t) || !isLaidOut(t)) continue;
+    saved.set(t, t.shape);
+    t.shape = toNchw(t.shape);
+  }
+  try {
+    return inferNode(c).map((o) => (o.shape.length === 4 ? { ...o, shape: toNhwc(o.shape) } : o));
+  } finally {
+    for (const [t, shape] of saved) t.shape = shape;
+  }
 }
 
 /** Attr helper used by passes that build nodes: ints attr literal. */

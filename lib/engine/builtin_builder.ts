@@ -5,7 +5,7 @@ import { serializePlan } from "../builder/plan.ts";
 import { PLAN_PRECISIONS } from "../builder/passes/precision.ts";
 import { DenotrtError, InvalidArgumentError, Status, UnsupportedError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
-import type { DeviceKind, Precision, ProfileShapes } from "./types.ts";
+import { type DeviceKind, LAYOUT_CHOICES, type LayoutChoice, type Precision, type ProfileShapes } from "./types.ts";
 
 export interface BuiltinBuildOptions {
   precision: Precision;
@@ -17,6 +17,8 @@ export interface BuiltinBuildOptions {
   /** Most activation memory (bytes, at the largest profile shapes) a context of this plan may need. */
   memoryLimit?: number;
   onProgress?: (phase: string, step: number, steps: number) => void;
+  /** "auto" (default): NHWC around convolutions for CUDA fp16/tf32 plans, else NCHW (passes/choose_layout.ts). */
+  layout?: LayoutChoice;
 }
 
 export interface BuiltinBuildResult {
@@ -42,7 +44,15 @@ export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptio
   progress("optimize", 1, 3);
   // fp16 converts layers the CUDA executor runs in float16 (Casts at the graph's I/O); tf32 marks Conv/MatMul/Gemm
   // for TF32 tensor cores; fp32 keeps TF32 off (passes/precision.ts).
-  const report = optimize(graph, { precision: opts.precision });
+  const layout = opts.layout ?? "auto";
+  if (!LAYOUT_CHOICES.includes(layout)) {
+    throw new InvalidArgumentError(`layout must be one of ${LAYOUT_CHOICES.map((l) => `'${l}'`).join(", ")}, got '${layout}'`);
+  }
+  const report = optimize(graph, {
+    precision: opts.precision,
+    // NHWC pays where tensor cores run the convolutions (fp16, TF32); strict fp32 keeps cuDNN's NCHW FMA kernels.
+    layout: layout === "auto" ? (opts.device === "cuda" && opts.precision !== "fp32" ? "nhwc" : "nchw") : layout,
+  });
   const limit = opts.memoryLimit ?? Infinity;
   if (report.memory.arenaBytes > limit) {
     throw new DenotrtError(

@@ -259,6 +259,32 @@ export class ExecutionContext extends NativeResource {
     }
   }
 
+  /**
+   * Times every layer (TensorRT's IProfiler, trtexec's --dumpProfile): runs the network `runs` times layer by layer
+   * on `stream`, without a CUDA graph, and returns each layer's median milliseconds with the kernel that ran it.
+   * Built-in CUDA engines only; the context's input shapes and tensor addresses must be set, as for enqueue.
+   */
+  profile(stream: Stream | null, runs = 20): LayerProfile[] {
+    if (!Number.isSafeInteger(runs) || runs < 1) throw new InvalidArgumentError(`runs must be a positive integer, got ${runs}`);
+    const h = this.handle, s = stream ? stream.handle : null;
+    const count = new Int32Array(1);
+    check("denotrt_context_profile", (err) => sym().denotrt_context_profile(h, s, runs, null, 0, new Uint8Array(count.buffer), err));
+    const ms = new Float32Array(count[0]);
+    try {
+      check("denotrt_context_profile", (err) =>
+        sym().denotrt_context_profile(h, s, runs, new Uint8Array(ms.buffer), ms.length, new Uint8Array(count.buffer), err));
+    } finally {
+      drainLog();
+    }
+    const layers = (this.engine.inspect() as { layers?: { name: string; op: string; kernel: string }[] }).layers ?? [];
+    return Array.from(ms, (t, i) => ({
+      name: layers[i]?.name ?? `layer ${i}`,
+      op: layers[i]?.op ?? "",
+      kernel: layers[i]?.kernel ?? "",
+      ms: t,
+    }));
+  }
+
   /** Runs the network on a worker thread (CPU engines), keeping the event loop free. */
   async execute(stream: Stream | null = null): Promise<void> {
     const h = this.handle, s = stream ? stream.handle : null;
@@ -274,6 +300,16 @@ export class ExecutionContext extends NativeResource {
     this.disposeWith(destroyContext);
     this.engine.contextClosed();
   }
+}
+
+/** One layer's time from ExecutionContext.profile(). */
+export interface LayerProfile {
+  name: string;
+  op: string;
+  /** What ran it (inspect()'s kernel). */
+  kernel: string;
+  /** Median milliseconds. */
+  ms: number;
 }
 
 function fmt(shape: readonly number[]): string {

@@ -13,7 +13,9 @@ import { buildBuiltinPlan } from "./builtin_builder.ts";
 import { Engine, type ExecutionContext } from "./engine.ts";
 import { chooseDevice, chooseProvider } from "./select.ts";
 import { buildTensorRTPlan, tensorrtStatus } from "./tensorrt.ts";
-import type { DeviceKind, InferInput, InferOutput, Precision, ProfileShapes, Provider, TensorInfo } from "./types.ts";
+import type {
+  DeviceKind, InferInput, InferOutput, LayoutChoice, Precision, ProfileShapes, Provider, TensorInfo,
+} from "./types.ts";
 
 export interface CreateEngineOptions {
   /** An ONNX model: a file path or its bytes. */
@@ -32,6 +34,11 @@ export interface CreateEngineOptions {
   memoryLimit?: number;
   /** Called while a plan builds. */
   onProgress?: (phase: string, step: number, steps: number) => void;
+  /**
+   * Built-in engine: how activations around convolutions are stored. "auto" (default) picks NHWC for CUDA plans in
+   * fp16 or tf32 (tensor-core convolutions are NHWC-native) and NCHW otherwise.
+   */
+  layout?: LayoutChoice;
 }
 
 export interface InferOptions {
@@ -119,6 +126,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
       memoryLimit: options.memoryLimit,
       onProgress: options.onProgress,
+      layout: options.layout,
     })).plan;
   }
   if (options.cache !== undefined) {

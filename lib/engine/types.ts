@@ -4,6 +4,9 @@ import type { AnyTypedArray, DType } from "../core/dtype.ts";
 export type Provider = "builtin" | "tensorrt";
 export type DeviceKind = "cuda" | "cpu";
 export type Precision = "fp32" | "tf32" | "fp16";
+/** Built-in engine: storage of activations around convolutions ("auto": NHWC for CUDA plans, NCHW for CPU plans). */
+export type LayoutChoice = "auto" | "nchw" | "nhwc";
+export const LAYOUT_CHOICES: readonly LayoutChoice[] = ["auto", "nchw", "nhwc"];
 
 /** TensorRT's TensorIOMode. */
 export enum TensorIOMode {

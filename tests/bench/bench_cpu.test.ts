@@ -41,6 +41,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "denotrt runs: the multi-stream row where the plan asks for it, through the CLI's --streams loop",
+  ignore: !fixturesPresent(),
+  fn: async () => {
+    const plan = { ...quickPlan(), providers: ["builtin" as const], precisions: ["fp32" as const] };
+    plan.timing = { warmUpMs: 0, minIters: 5, minS: 0, maxIters: 10, inputSets: 2 };
+    plan.streams = { count: 2, batches: { dyn: [4] }, precisions: ["fp32"] };
+    const spec = { name: "dyn", label: "dyn", file: "dynamic_batch.onnx", sampleDims: [3, 8, 8], batches: [1, 4], torch: "onnx" };
+    const rows = await runDenotrt(spec, `${FIXTURES}dynamic_batch.onnx`, { name: "x", sample: [3, 8, 8] }, plan, Date.now() + 60_000, () => {}, "cpu");
+    assertEquals(rows.map((r) => [r.batch, r.transfers, r.variant, r.status]), [
+      [1, false, undefined, "ok"], [1, true, undefined, "ok"],
+      [4, false, undefined, "ok"], [4, true, undefined, "ok"], [4, true, "2 streams", "ok"],
+    ]);
+    const multi = rows[4];
+    assertEquals([multi.iterations, multi.extra?.streams, (multi.extra?.perStreamMedianMs as number[]).length], [6, 2, 2]);
+    assert(multi.throughput! > 0);
+    // Out of time: every setting, the multi-stream one included, is reported n/a with the reason.
+    const expired = await runDenotrt(spec, `${FIXTURES}dynamic_batch.onnx`, { name: "x", sample: [3, 8, 8] }, plan, 0, () => {}, "cpu");
+    assertEquals(expired.map((r) => [r.batch, r.variant, r.status]), [[1, undefined, "n/a"], [1, undefined, "n/a"], [4, undefined, "n/a"], [4, undefined, "n/a"], [4, "2 streams", "n/a"]]);
+  },
+});
+
+Deno.test({
   name: "deno task bench without a GPU writes its reports and says what it skipped",
   ignore: gpu.ok,
   fn: async () => {

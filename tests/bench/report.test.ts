@@ -1,5 +1,20 @@
 /** The benchmark's markdown: ratios to denotrt, pivots, the n/a list, the RESULTS.md section. */
-import { denotrtBase, fmtMs, fmtRate, fullTable, measurementLines, naList, pivotTable, ratioTable, ratioText, resultsMarkdown, resultsSection } from "../../bench/report.ts";
+import {
+  denotrtBase,
+  fmtMs,
+  fmtRate,
+  fullTable,
+  measurementLines,
+  naList,
+  pivotTable,
+  ratioTable,
+  ratioText,
+  resultsMarkdown,
+  resultsSection,
+  transferRatioTable,
+} from "../../bench/report.ts";
+import { settingsFor } from "../../bench/denotrt_runs.ts";
+import { fullPlan, quickPlan } from "../../bench/config.ts";
 import type { BenchReport, ResultRow } from "../../bench/results.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -76,4 +91,59 @@ Deno.test("ratio table: each peer's ratio per batch; none without denotrt rows",
   assertEquals(ratioTable(rows.filter((r) => r.runtime !== "denotrt"), "resnet50", false), null);
   const lines = measurementLines({ ffi: { syncNs: 6, nonblockingUs: 20 }, transfers: [{ direction: "H2D", bytes: 64 << 20, pinnedTs: 50, pinnedC: 51, pageableTs: 7 }], timings: { ffi: 0.1 } } as unknown as BenchReport);
   assertEquals(lines, ["FFI call into the shim: 6.0 ns synchronous, 20.0 µs nonblocking (awaited).", "Transfers H2D (64 MiB): pinned 50.0 GiB/s (98.0% of C cudaMemcpyAsync), pageable 7.0 GiB/s.", "", "Section times (s): ffi 0.1."]);
+});
+
+/** ResNet-50 fp16 at b32 and b128: compute only, with copies on one stream, with copies on two. */
+const overlapRows: ResultRow[] = [
+  row("denotrt", "fp16", 32, 7000),
+  row("denotrt", "fp16", 32, 6500, { transfers: true }),
+  row("denotrt", "fp16", 32, 6900, { transfers: true, variant: "2 streams" }),
+  row("denotrt", "fp16", 128, 9400),
+  // Before the one-stream row on purpose: the baseline must be chosen by what the row is, not by its place.
+  row("denotrt", "fp16", 128, 9200, { transfers: true, variant: "2 streams" }),
+  row("denotrt", "fp16", 128, 8500, { transfers: true }),
+  row("denotrt", "fp32", 128, 4500),
+  row("denotrt", "fp32", 128, 4300, { transfers: true }),
+  row("pytorch-cudagraph", "fp16", 128, 13749, { transfers: true, variant: "channels_last" }),
+];
+
+Deno.test("with H2D/D2H ÷ without: one stream and two, per batch the multi-stream rows cover", () => {
+  assertEquals(transferRatioTable(overlapRows, "resnet50")!.split("\n"), [
+    "| resnet50: throughput with H2D/D2H ÷ without (goal ≥ 0.90) | batch 32 | batch 128 |",
+    "|---|---:|---:|",
+    "| denotrt fp16, 1 stream | 0.93 | 0.90 |",
+    "| denotrt fp16, 2 streams | 0.99 | 0.98 |",
+  ]);
+  // A missing compute-only row leaves its cell empty; no multi-stream rows, no table.
+  const t = transferRatioTable(overlapRows.filter((r) => !(r.batch === 32 && !r.transfers)), "resnet50")!;
+  assert(t.includes("| denotrt fp16, 2 streams | — | 0.98 |"), t);
+  assertEquals(transferRatioTable(overlapRows.filter((r) => !r.variant?.includes("streams")), "resnet50"), null);
+  assertEquals(transferRatioTable(rows, "resnet50"), null);
+});
+
+Deno.test("the multi-stream row is shown beside the others and never taken as denotrt's baseline", () => {
+  // The peer is compared with denotrt's one-stream run (8,500/s), not the two-stream one.
+  assertEquals(denotrtBase(overlapRows, overlapRows[8])!.base.throughput, 8500);
+  assertEquals(ratioText(overlapRows, overlapRows[8]), "0.62×");
+  assertEquals(ratioText(overlapRows, overlapRows[4]), "—");
+  const p = pivotTable(overlapRows, "resnet50", true)!;
+  assert(p.includes("| denotrt fp16 | 6,500/s") && p.includes("| denotrt fp16 2 streams | 6,900/s"), p);
+  const rep: BenchReport = {
+    date: "2026-11-26T10:00:00.000Z", command: "deno task bench", gpu: "NVIDIA H200", driver: null, host: "h",
+    versions: {}, results: overlapRows, skipped: [], timings: {},
+  };
+  for (const md of [resultsMarkdown(rep, "c.svg"), resultsSection(rep)]) {
+    assert(md.includes("| denotrt fp16 2 streams |") && md.includes("| denotrt fp16, 2 streams | 0.99 | 0.98 |"), md);
+    assert(md.includes('Rows marked "N streams" time the same engine'), "the method says what the row is");
+  }
+});
+
+Deno.test("the plans time ResNet-50 fp16 with copies on 2 streams at b32 and b128 (quick: b32)", () => {
+  const full = fullPlan(), quick = quickPlan();
+  const variants = (p: typeof full, batch: number, precision = "fp16") => settingsFor(p, "resnet50", batch, precision).map((s) => [s.transfers, s.streams, s.variant]);
+  const plain = [[false, 1, undefined], [true, 1, undefined]];
+  assertEquals(variants(full, 128), [...plain, [true, 2, "2 streams"]]);
+  assertEquals(variants(full, 32), [...plain, [true, 2, "2 streams"]]);
+  assertEquals([variants(full, 8), variants(full, 128, "fp32"), settingsFor(full, "mobilenet_v3_large", 128, "fp16").length], [plain, plain, 2]);
+  assertEquals([variants(quick, 32).length, variants(quick, 1).length], [3, 2]);
 });

@@ -8,6 +8,7 @@ Deno.test("defaults are trtexec's", () => {
   assertEquals(o.onnx, "m.onnx");
   assertEquals([o.precision, o.iterations, o.durationS, o.warmUpMs, o.inputSets], ["fp32", 10, 3, 200, 4]);
   assertEquals([o.useCudaGraph, o.noDataTransfers, o.json, o.provider, o.device, o.deviceIndex], [false, false, false, "auto", undefined, 0]);
+  assertEquals(o.streams, 1);
   assertEquals(o.shapes.size, 0);
 });
 
@@ -16,8 +17,9 @@ Deno.test("every flag of the issue parses", () => {
     "--onnx=m.onnx", "--saveEngine=m.plan", "--fp16", "--shapes=x:8x3x224x224", "--minShapes=x:1x3x224x224",
     "--optShapes=x:8x3x224x224", "--maxShapes=x:32x3x224x224", "--batch=8", "--iterations=50", "--duration=1.5",
     "--warmUp=0", "--useCudaGraph", "--noDataTransfers", "--provider=builtin", "--device=cuda", "--exportTimes=t.json",
-    "--exportLayerInfo=l.json", "--json", "--inputSets=2", "--verbose",
+    "--exportLayerInfo=l.json", "--json", "--inputSets=2", "--verbose", "--streams=2",
   ])!;
+  assertEquals(o.streams, 2);
   assertEquals(o.precision, "fp16");
   assertEquals(o.shapes.get("x"), [8, 3, 224, 224]);
   assertEquals(o.maxShapes.get("x"), [32, 3, 224, 224]);
@@ -53,6 +55,13 @@ Deno.test("mistakes give one clear line", () => {
     [["--onnx="], /--onnx needs a file name/],
     [["--onnx=m", "extra.onnx"], /unexpected argument "extra.onnx"/],
     [["--onnx=m", "--shapes=x"], /--shapes: "x" is not name:dims/],
+    [["--onnx=m", "--streams=0"], /^--streams must be an integer from 1 to 64, got "0"$/],
+    [["--onnx=m", "--streams=-2"], /^--streams must be an integer from 1 to 64, got "-2"$/],
+    [["--onnx=m", "--streams=two"], /^--streams must be an integer from 1 to 64, got "two"$/],
+    [["--onnx=m", "--streams=1.5"], /^--streams must be an integer from 1 to 64, got "1.5"$/],
+    [["--onnx=m", "--streams=65"], /^--streams must be an integer from 1 to 64, got "65"$/],
+    [["--onnx=m", "--streams="], /^--streams must be an integer from 1 to 64, got ""$/],
+    [["--onnx=m", "--streams"], /^--streams needs a value/],
   ];
   for (const [args, pattern] of cases) {
     const e = assertThrows(() => parseCliArgs(args), InvalidArgumentError, pattern);

@@ -34,6 +34,8 @@ Deno.test("bad flags and shapes: exit 2 and exactly one line on stderr", async (
     [["--onnx=m.onnx", "--shapes=x:1x3xbig"], /^denotrt: error: --shapes: dimension "big" of 'x'/],
     [["--onnx=m.onnx", "--iterations=-1"], /^denotrt: error: --iterations must be an integer/],
     [["--onnx=m.onnx", "--device=tpu"], /^denotrt: error: --device must be cuda, cpu/],
+    [["--onnx=m.onnx", "--streams=0"], /^denotrt: error: --streams must be an integer from 1 to 64, got "0"$/],
+    [["--onnx=m.onnx", "--streams=many"], /^denotrt: error: --streams must be an integer from 1 to 64, got "many"$/],
   ];
   for (const [args, pattern] of cases) {
     const r = await cli(...args);
@@ -104,6 +106,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "--streams on the CPU: concurrent contexts, the queries of all streams, a latency line per stream",
+  ignore: !present,
+  fn: async () => {
+    const common = [`--onnx=${FIXTURES}dynamic_batch.onnx`, "--batch=2", "--device=cpu", "--iterations=9", "--duration=0", "--warmUp=0", "--streams=3"];
+    const j = await cli(...common, "--json");
+    assertEquals(j.code, 0, j.err);
+    const s = JSON.parse(j.out);
+    assertEquals([s.streams, s.iterations, s.outputsWritten], [3, 9, true]);
+    assertEquals(s.perStream.map((p: { stream: number; queries: number }) => [p.stream, p.queries]), [[0, 3], [1, 3], [2, 3]]);
+    const t = await cli(...common);
+    assertEquals(t.code, 0, t.err);
+    for (const k of ["[I] Timing trace has 9 queries over", "(3 streams)", "[I] Latency (stream 2, 3 queries): min = ", "&&&& PASSED"]) {
+      assert(t.out.includes(k), `missing "${k}" in:\n${t.out}`);
+    }
+  },
+});
+
+Deno.test({
   name: "a precision the builder refuses is reported with the engine's error (or runs, once supported)",
   ignore: !present,
   fn: async () => {
@@ -128,6 +148,18 @@ if (present) {
       assertEquals([s.device, s.outputsWritten, s.useCudaGraph, s.dataTransfers], ["cuda", true, extra.includes("--useCudaGraph"), !extra.includes("--noDataTransfers")]);
       assert(s.compute.median > 0 && s.latency.median >= s.compute.median);
       assert((s.h2d === null) === extra.includes("--noDataTransfers"));
+    }
+  });
+
+  gpuTest("end to end on CUDA with --streams=2: copies on two streams, every output written", async () => {
+    for (const extra of [[], ["--noDataTransfers"], ["--useCudaGraph"]]) {
+      const r = await cli(`--onnx=${FIXTURES}mobilenet_v3_large.onnx`, "--batch=8", "--device=cuda", "--iterations=40", "--duration=0", "--warmUp=20", "--json", "--streams=2", ...extra);
+      assertEquals(r.code, 0, r.err);
+      const s = JSON.parse(r.out);
+      assertEquals([s.device, s.streams, s.iterations, s.outputsWritten, s.dataTransfers], ["cuda", 2, 40, true, !extra.includes("--noDataTransfers")]);
+      assertEquals(s.perStream.map((p: { queries: number }) => p.queries), [20, 20]);
+      assert(s.perStream.every((p: { latency: { median: number } }) => p.latency.median >= s.compute.min));
+      assert(s.throughputQps > 0 && s.samplesPerSecond === s.throughputQps * 8);
     }
   });
 }

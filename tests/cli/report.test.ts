@@ -27,11 +27,19 @@ function trace(n: number, c: (i: number) => number): Trace[] {
   return out;
 }
 
-function result(tr: Trace[], transfers: boolean): MeasureResult {
+function result(tr: Trace[], transfers: boolean, streams = 1): MeasureResult {
   return {
-    device: "cuda", warmups: 7, warmupMs: 201, trace: tr, walltimeMs: tr.at(-1)!.endD2hMs - tr[0].startH2dMs,
+    device: "cuda", streams, warmups: 7, warmupMs: 201, trace: tr,
+    walltimeMs: Math.max(...tr.map((t) => t.endD2hMs)) - Math.min(...tr.map((t) => t.startH2dMs)),
     dataTransfers: transfers, useCudaGraph: false, outputsWritten: true,
   };
+}
+
+/** Two streams running side by side: each iteration's trace shifted to start where the stream's previous ended. */
+function twoStreams(n: number, c: (stream: number) => number): Trace[] {
+  const a = trace(n, () => c(0)).map((t) => ({ ...t, stream: 0 }));
+  const b = trace(n, () => c(1)).map((t) => ({ ...t, stream: 1 }));
+  return a.flatMap((t, i) => [t, b[i]]); // issue order: round-robin
 }
 
 Deno.test("summarizeRun: throughput over the walltime, every metric's statistics", () => {
@@ -76,4 +84,24 @@ Deno.test("--exportTimes writes trtexec's trace keys", () => {
     "startEnqMs", "endEnqMs", "startH2dMs", "endH2dMs", "startComputeMs", "endComputeMs", "startD2hMs", "endD2hMs",
     "h2dMs", "computeMs", "d2hMs", "latencyMs",
   ]);
+});
+
+Deno.test("several streams: throughput counts every stream's queries over the shared walltime; a latency line per stream", () => {
+  const tr = twoStreams(10, (stream) => (stream === 0 ? 2 : 4)); // stream 0: 3.5 ms a query, stream 1: 5.5 ms
+  const s = summarizeRun(result(tr, true, 2), 8);
+  assertEquals([s.streams, s.iterations], [2, 20]);
+  assert(Math.abs(s.throughputQps - 20 / 0.055) < 1e-6, String(s.throughputQps)); // the walltime is the slower stream's 55 ms
+  assertEquals(s.perStream!.map((p) => [p.stream, p.queries, p.latency.median]), [[0, 10, 3.5], [1, 10, 5.5]]);
+  assertEquals(s.latency.count, 20);
+  const lines = formatSummary(s);
+  assert(lines.includes("[I] Timing trace has 20 queries over 0.055 s (2 streams)"), lines.join("\n"));
+  const at = lines.findIndex((l) => l.startsWith("[I] Latency: "));
+  assert(lines[at + 1].startsWith("[I] Latency (stream 0, 10 queries): min = 3.5 ms, max = 3.5 ms"), lines[at + 1]);
+  assert(lines[at + 2].startsWith("[I] Latency (stream 1, 10 queries): min = 5.5 ms"), lines[at + 2]);
+  assert(lines[at + 3].startsWith("[I] Enqueue Time: "), lines[at + 3]);
+  // One stream: trtexec's lines exactly, no per-stream ones.
+  const one = formatSummary(summarizeRun(result(trace(5, () => 2), true), 1));
+  assert(!one.some((l) => l.includes("stream")), one.join("\n"));
+  assertEquals(summarizeRun(result(trace(5, () => 2), true), 1).perStream, undefined);
+  assert(JSON.parse(exportTimesJson(tr)).every((t: Trace, i: number) => t.stream === i % 2), "--exportTimes names each query's stream");
 });

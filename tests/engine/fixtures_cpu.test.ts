@@ -34,9 +34,11 @@ try {
 } catch { /* no fixtures generated: nothing to test */ }
 names.sort();
 
-for (const name of names) {
+// Every fixture twice: as built for the CPU (NCHW), and with the NHWC layout CUDA plans get (choose_layout), which
+// the CPU executor runs through its generic NHWC path; both must match onnxruntime.
+for (const name of names) for (const layout of ["nchw", "nhwc"] as const) {
   if (SKIP.has(name)) continue;
-  Deno.test(`cpu fixture ${name}`, async () => {
+  Deno.test(`cpu fixture ${name}${layout === "nhwc" ? " (NHWC layout)" : ""}`, async () => {
     const ref = JSON.parse(await Deno.readTextFile(`${DIR}${name}.json`));
     const onnx = await Deno.readFile(`${DIR}${name}.onnx`);
     let g = await loadOnnx(onnx, { baseDir: DIR });
@@ -51,7 +53,7 @@ for (const name of names) {
       }
       g = await loadOnnx(onnx, { baseDir: DIR, profiles: [p] });
     }
-    optimize(g);
+    optimize(g, { layout });
     const runner = new CpuRunner(serializePlan(g, { device: "cpu" }));
     try {
       const inputs: Record<string, { shape: number[]; data: HostArray }> = {};

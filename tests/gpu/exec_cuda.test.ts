@@ -54,8 +54,8 @@ function freshInputs(ref: ReturnType<typeof loadReference>) {
   return out;
 }
 
-for (const name of models) {
-  gpuTest(`exec_cuda ${name}: fp32 matches the CPU executor on fresh inputs, twice (graph replay)`, async () => {
+for (const name of models) for (const layout of ["nchw", "nhwc"] as const) {
+  gpuTest(`exec_cuda ${name}: fp32 (${layout}) matches the CPU executor on fresh inputs, twice (graph replay)`, async () => {
     const ref = loadReference(name);
     const inputs = freshInputs(ref);
     // The CPU executor is the oracle here: a model it cannot run is noted, not failed (its own tests cover it).
@@ -67,7 +67,13 @@ for (const name of models) {
       console.log(`[note] ${name}: the CPU executor cannot run it (${e instanceof Error ? e.message : e})`);
       return;
     }
-    await using cuda = await createEngine({ onnx: `${FIXTURES}${name}.onnx`, device: "cuda", provider: "builtin", profiles: profilesOf(ref) });
+    await using cuda = await createEngine({
+      onnx: `${FIXTURES}${name}.onnx`,
+      device: "cuda",
+      provider: "builtin",
+      profiles: profilesOf(ref),
+      layout,
+    });
     for (let run = 0; run < 2; run++) {
       const got = await cuda.infer(inputs);
       for (const [k, w] of Object.entries(want)) {
@@ -78,7 +84,9 @@ for (const name of models) {
       }
     }
   });
+}
 
+for (const name of models) {
   gpuTest(`exec_cuda ${name}: the fp16 plan matches the CPU executor within 2e-2 on fresh inputs, twice (graph replay)`, async () => {
     const ref = loadReference(name);
     const inputs = freshInputs(ref);

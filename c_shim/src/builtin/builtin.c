@@ -260,8 +260,8 @@ static int32_t b_set_address(void* impl, const char* name, uint64_t address, den
   return DENOTRT_OK;
 }
 
-static int32_t b_enqueue(void* impl, void* stream, denotrt_error* err) {
-  builtin_context* c = (builtin_context*)impl;
+/* Shapes inferred and applied to the executor: what every run needs first. */
+static int32_t apply_shapes(builtin_context* c, denotrt_error* err) {
   shapes_invalidate_values(c->shapes); /* shape-input values may have changed since the last run */
   int32_t rc = shapes_infer(c->shapes, err);
   if (rc) return rc;
@@ -270,13 +270,32 @@ static int32_t b_enqueue(void* impl, void* stream, denotrt_error* err) {
     if (rc) return rc;
     c->applied_generation = c->shapes->generation;
   }
-  return c->e->ex->enqueue(c->ex_context, stream, err);
+  return DENOTRT_OK;
+}
+
+static int32_t b_enqueue(void* impl, void* stream, denotrt_error* err) {
+  builtin_context* c = (builtin_context*)impl;
+  int32_t rc = apply_shapes(c, err);
+  return rc ? rc : c->e->ex->enqueue(c->ex_context, stream, err);
+}
+
+static int32_t b_profile(void* impl, void* stream, int32_t runs, float* layer_ms, int32_t capacity, int32_t* count,
+                         denotrt_error* err) {
+  builtin_context* c = (builtin_context*)impl;
+  int32_t n = c->e->p->num_layers;
+  *count = n;
+  if (capacity < n) return DENOTRT_OK; /* the caller asked for the count */
+  if (!c->e->ex->profile)
+    return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, "denotrt_context_profile", "",
+                        "the %s executor cannot time its layers (profile a CUDA engine)", c->e->ex->name);
+  int32_t rc = apply_shapes(c, err);
+  return rc ? rc : c->e->ex->profile(c->ex_context, stream, runs, layer_ms, err);
 }
 
 static const denotrt_engine_ops kBuiltinOps = {
     "builtin",        DENOTRT_PROVIDER_BUILTIN, b_destroy,         b_num_io,           b_io_tensor,   b_num_profiles,
     b_profile_shape,  b_inspect,                b_context_create,  b_context_destroy,  b_set_profile, b_set_input_shape,
-    b_tensor_shape,   b_set_address,            b_enqueue};
+    b_tensor_shape,   b_set_address,            b_enqueue,         b_profile};
 
 int32_t denotrt_builtin_deserialize(const void* bytes, uint64_t size, int32_t device_kind, const denotrt_engine_ops** ops,
                                     void** engine, denotrt_error* err) {

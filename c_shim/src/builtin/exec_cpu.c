@@ -11,12 +11,14 @@
 
 #include "cpu_ops/cpu_ops.h"
 #include "executor.h"
+#include "layout.h"
 
 #define API "denotrt_context_enqueue"
 
 typedef struct cpu_engine {
   plan* p;
   cpu_kernel* kernels; /* per layer */
+  uint8_t* nhwc;       /* per layer: 1 for NHWC layers (layout.h) */
   void** const_data;   /* per tensor: constants in the CPU element type */
   uint8_t* const_owned;
   uint64_t scale; /* arena scale: 2 when float16/bfloat16 activations are computed as float32 */
@@ -30,6 +32,8 @@ typedef struct cpu_context {
   void** heap; /* per tensor fallback buffers */
   uint64_t* heap_caps;
   void** user; /* per tensor caller addresses (I/O) */
+  void* nchw[8]; /* NCHW copies of an NHWC layer's laid-out tensors (run_nhwc) */
+  uint64_t nchw_caps[8];
 } cpu_context;
 
 static int needs_staging(int32_t dtype) { return cpu_dtype(dtype) != dtype; }
@@ -43,6 +47,7 @@ static void engine_destroy(void* impl) {
   free(e->const_data);
   free(e->const_owned);
   free(e->kernels);
+  free(e->nhwc);
   free(e);
 }
 
@@ -56,13 +61,15 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
   e->kernels = (cpu_kernel*)calloc((size_t)p->num_layers + 1, sizeof *e->kernels);
   e->const_data = (void**)calloc((size_t)p->num_tensors + 1, sizeof(void*));
   e->const_owned = (uint8_t*)calloc((size_t)p->num_tensors + 1, 1);
-  if (!e->kernels || !e->const_data || !e->const_owned) {
+  e->nhwc = (uint8_t*)calloc((size_t)p->num_layers + 1, 1);
+  if (!e->kernels || !e->const_data || !e->const_owned || !e->nhwc) {
     engine_destroy(e);
     return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "calloc", "", "out of host memory");
   }
   for (int32_t i = 0; i < p->num_layers; i++) {
     plan_layer* l = &p->layers[i];
     e->kernels[i] = cpu_kernel_lookup(l->op);
+    e->nhwc[i] = (uint8_t)layout_layer_is_nhwc(l);
     if (!e->kernels[i]) {
       engine_destroy(e);
       return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "",
@@ -116,6 +123,7 @@ static void context_destroy(void* impl) {
     for (int32_t i = 0; i < c->e->p->num_tensors; i++) free(c->heap[i]);
   free(c->heap);
   free(c->heap_caps);
+  for (int i = 0; i < 8; i++) free(c->nchw[i]);
   free(c->user);
   free(c->views);
   free(c->arena);
@@ -187,6 +195,64 @@ static int32_t set_address(void* impl, int32_t tensor, uint64_t address, denotrt
   return DENOTRT_OK;
 }
 
+/* dst[n][c][h][w] = src[n][h][w][c] (to_nchw) or the reverse, for elements of `size` bytes. */
+static void transpose_layout(const uint8_t* src, uint8_t* dst, const int64_t* nchw, size_t size, int to_nchw) {
+  int64_t N = nchw[0], C = nchw[1], HW = nchw[2] * nchw[3];
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t i = 0; i < HW; i++) {
+        size_t a = (size_t)((n * C + c) * HW + i), b = (size_t)((n * HW + i) * C + c);
+        memcpy(dst + (to_nchw ? a : b) * size, src + (to_nchw ? b : a) * size, size);
+      }
+}
+
+/* Runs an NHWC layer (layout.h) through its NCHW kernel: laid-out inputs are copied to NCHW, the kernel writes NCHW
+ * copies of its rank-4 outputs, which are then stored back NHWC. Views are restored before returning. */
+static int32_t run_nhwc(cpu_context* c, cpu_kernel k, cpu_call* call, denotrt_error* err) {
+  const plan_layer* l = call->layer;
+  const plan* p = c->e->p;
+  struct { int32_t t; void* data; int64_t dims[DENOTRT_MAX_RANK]; int out; } moved[8];
+  int n = 0;
+  int32_t rc = DENOTRT_OK;
+  for (int pass = 0; pass < 2 && rc == DENOTRT_OK; pass++) {
+    int32_t count = pass ? l->num_outputs : l->num_inputs;
+    const int32_t* list = pass ? l->outputs : l->inputs;
+    for (int32_t i = 0; i < count; i++) {
+      int32_t t = list[i];
+      if (t < 0 || !layout_is_laid_out(p, t, c->views[t].rank)) continue;
+      int dup = 0;
+      for (int k2 = 0; k2 < n; k2++) dup |= moved[k2].t == t;
+      if (dup) continue;
+      if (n == 8) { rc = cpu_fail(call, err, DENOTRT_UNSUPPORTED, "more than 8 NHWC tensors in one layer"); break; }
+      cpu_tensor* v = &c->views[t];
+      uint64_t bytes = (uint64_t)v->count * plan_dtype_bytes(v->dtype);
+      if (bytes > c->nchw_caps[n] || !c->nchw[n]) {
+        free(c->nchw[n]);
+        c->nchw[n] = malloc(bytes ? bytes : 1);
+        c->nchw_caps[n] = c->nchw[n] ? bytes : 0;
+        if (!c->nchw[n]) { rc = denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "malloc", "", "out of host memory"); break; }
+      }
+      moved[n].t = t;
+      moved[n].data = v->data;
+      moved[n].out = pass;
+      memcpy(moved[n].dims, v->dims, sizeof v->dims);
+      layout_dims_to_nchw(v->dims);
+      if (!pass) transpose_layout((const uint8_t*)v->data, (uint8_t*)c->nchw[n], v->dims, plan_dtype_bytes(v->dtype), 1);
+      v->data = c->nchw[n];
+      n++;
+    }
+  }
+  if (rc == DENOTRT_OK) rc = k(call, err);
+  for (int i = 0; i < n; i++) {
+    cpu_tensor* v = &c->views[moved[i].t];
+    if (rc == DENOTRT_OK && moved[i].out)
+      transpose_layout((const uint8_t*)v->data, (uint8_t*)moved[i].data, v->dims, plan_dtype_bytes(v->dtype), 0);
+    v->data = moved[i].data;
+    memcpy(v->dims, moved[i].dims, sizeof v->dims);
+  }
+  return rc;
+}
+
 static int32_t enqueue(void* impl, void* stream, denotrt_error* err) {
   cpu_context* c = (cpu_context*)impl;
   const plan* p = c->e->p;
@@ -220,7 +286,7 @@ static int32_t enqueue(void* impl, void* stream, denotrt_error* err) {
       if (l->outputs[k] >= 0 && c->views[l->outputs[k]].count == 0) empty = 1;
     if (empty) continue;
     call.layer = l;
-    int32_t rc = c->e->kernels[i](&call, err);
+    int32_t rc = c->e->nhwc[i] ? run_nhwc(c, c->e->kernels[i], &call, err) : c->e->kernels[i](&call, err);
     if (rc) return rc;
   }
   /* Outputs: unstage, copy host-computed values, copy outputs that are also inputs. */
@@ -236,6 +302,7 @@ static int32_t enqueue(void* impl, void* stream, denotrt_error* err) {
 }
 
 static const builtin_executor_ops kCpuOps = {
-    "cpu", engine_create, engine_destroy, context_create, context_destroy, set_shapes, set_address, enqueue, NULL};
+    "cpu", engine_create, engine_destroy, context_create, context_destroy, set_shapes, set_address, enqueue, NULL,
+    NULL};
 
 const builtin_executor_ops* denotrt_exec_cpu_ops(void) { return &kCpuOps; }

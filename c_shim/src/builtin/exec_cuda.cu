@@ -11,6 +11,7 @@
 #include <cuda_fp16.h>
 
 #include "exec_cuda_internal.h"
+#include "layout.h"
 
 namespace dtexec {
 
@@ -25,6 +26,8 @@ int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, cons
 }
 
 void* tensor_ptr(Context* c, int32_t t) {
+  for (int32_t k = 0; k < c->n_ovr; ++k)
+    if (c->ovr[k].t == t && c->ovr[k].ptr) return c->ovr[k].ptr;
   const plan_tensor* pt = &c->e->p->tensors[t];
   // A host-placed input (its values are shapes) is bound to host memory; GPU layers read the copy staged at
   // set_shapes.
@@ -39,6 +42,8 @@ void* tensor_ptr(Context* c, int32_t t) {
 }
 
 dtops::Dims tensor_dims(const Context* c, int32_t t) {
+  for (int32_t k = 0; k < c->n_ovr; ++k)
+    if (c->ovr[k].t == t) return c->ovr[k].dims;
   return dtops::make_dims(c->shapes->ranks[t], c->shapes->dims[t]);
 }
 int32_t tensor_dtype(const Context* c, int32_t t) { return c->e->p->tensors[t].dtype; }
@@ -79,6 +84,8 @@ static void engine_destroy(void* ee) {
   if (!e) return;
   if (e->weights) cudaFree(e->weights);
   free(e->const_offset);
+  free(e->krsc_offset);
+  free(e->nhwc);
   free(e->device_layer);
   free((void*)e->chosen_kernel);
   free(e);
@@ -101,7 +108,9 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
   e->const_offset = (uint64_t*)malloc(sizeof(uint64_t) * (p->num_tensors ? p->num_tensors : 1));
   e->device_layer = (uint8_t*)calloc(p->num_layers ? p->num_layers : 1, 1);
   e->chosen_kernel = (const char**)calloc(p->num_layers ? p->num_layers : 1, sizeof(const char*));
-  if (!e->const_offset || !e->device_layer || !e->chosen_kernel) {
+  e->krsc_offset = (uint64_t*)malloc(sizeof(uint64_t) * (p->num_tensors ? p->num_tensors : 1));
+  e->nhwc = (uint8_t*)calloc(p->num_layers ? p->num_layers : 1, 1);
+  if (!e->const_offset || !e->device_layer || !e->chosen_kernel || !e->krsc_offset || !e->nhwc) {
     engine_destroy(e);
     return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "malloc", "", "out of host memory");
   }
@@ -116,6 +125,7 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
                           "the CUDA executor has no kernel for op %s (node %s)", l->op, l->name ? l->name : "?");
     }
     e->device_layer[i] = 1;
+    e->nhwc[i] = (uint8_t)layout_layer_is_nhwc(l);
     denotrt_copy_str(p->layers[i].kernel, PLAN_KERNEL_CHARS, "cuda");
   }
   // Constants: one allocation, one copy (weights never change after this).
@@ -128,6 +138,7 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
       total = align256(total + pt->data_bytes);
     }
   }
+  total = plan_krsc_weights(e, total);
   if (total > 0) {
     uint8_t* staging = (uint8_t*)calloc(total, 1);
     if (!staging) {
@@ -137,6 +148,7 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
     }
     for (int32_t t = 0; t < p->num_tensors; ++t)
       if (e->const_offset[t] != kNoOffset) memcpy(staging + e->const_offset[t], p->tensors[t].data, p->tensors[t].data_bytes);
+    fill_krsc_weights(e, staging);
     cudaError_t ce = cudaMalloc((void**)&e->weights, total);
     if (ce == cudaSuccess) ce = cudaMemcpy(e->weights, staging, total, cudaMemcpyHostToDevice);
     free(staging);
@@ -260,11 +272,20 @@ static int32_t set_shapes(void* cc, const shape_state* s, denotrt_error* err) {
                           (unsigned long long)pt->arena_bytes);
     }
   }
+  // 2. Per-layer library plans and the workspace they need (before scratch: an NHWC layer without a native
+  //    kernel needs scratch for its NCHW copies).
+  size_t ws = 0;
+  for (int32_t i = 0; i < p->num_layers; ++i) {
+    if (!c->e->device_layer[i]) continue;
+    int32_t rc = prepare_layer(c, i, &ws, err);
+    if (rc != DENOTRT_OK) return rc;
+    __atomic_store_n(&c->e->chosen_kernel[i], c->prep[i].kernel, __ATOMIC_RELAXED);
+  }
   c->scratch_offset = off;
   uint64_t scratch = 0;
   for (int32_t i = 0; i < p->num_layers; ++i)
     if (c->e->device_layer[i]) {
-      uint64_t b = layer_scratch_bytes(c, &p->layers[i]);
+      uint64_t b = align256(layer_scratch_bytes(c, &p->layers[i])) + nhwc_scratch_bytes(c, i);
       if (b > scratch) scratch = b;
     }
   off = align256(off + scratch);
@@ -277,7 +298,7 @@ static int32_t set_shapes(void* cc, const shape_state* s, denotrt_error* err) {
     DENOTRT_CUDA_CHECK(err, cudaMalloc((void**)&c->priv, want));
     c->priv_bytes = want;
   }
-  // 2. Stage host tensors (values depend only on the shapes, which key the graphs).
+  // 3. Stage host tensors (values depend only on the shapes, which key the graphs).
   for (int32_t t = 0; t < p->num_tensors; ++t) {
     const plan_tensor* pt = &p->tensors[t];
     if (c->priv_offset[t] == kNoOffset || !(pt->flags & PLAN_TENSOR_HOST) || !s->host_values[t] || !s->counts[t])
@@ -289,14 +310,6 @@ static int32_t set_shapes(void* cc, const shape_state* s, denotrt_error* err) {
     cudaError_t ce = cudaMemcpy(c->priv + c->priv_offset[t], tmp, bytes, cudaMemcpyHostToDevice);
     free(tmp);
     if (ce != cudaSuccess) return denotrt_cuda_fail(err, (int)ce, "cudaMemcpy(host tensor)");
-  }
-  // 3. Per-layer library plans and the workspace they need.
-  size_t ws = 0;
-  for (int32_t i = 0; i < p->num_layers; ++i) {
-    if (!c->e->device_layer[i]) continue;
-    int32_t rc = prepare_layer(c, i, &ws, err);
-    if (rc != DENOTRT_OK) return rc;
-    __atomic_store_n(&c->e->chosen_kernel[i], c->prep[i].kernel, __ATOMIC_RELAXED);
   }
   if (ws > c->workspace_bytes) {
     drop_graphs(c);
@@ -427,6 +440,7 @@ static const builtin_executor_ops kCudaOps = {
     dtexec::set_address,
     dtexec::enqueue,
     dtexec::layer_kernel,
+    dtexec::profile,
 };
 
 extern "C" const builtin_executor_ops* denotrt_exec_cuda_ops(void) { return &kCudaOps; }

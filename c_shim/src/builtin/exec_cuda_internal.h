@@ -32,6 +32,8 @@ struct Engine {
   // [num_layers] the kernel each layer got when a context last chose them (set_shapes), for inspect(). Static
   // strings; written with atomic stores because contexts on other threads may choose at the same time.
   const char** chosen_kernel;
+  uint8_t* nhwc;           // [num_layers] 1 for NHWC layers (layout.h)
+  uint64_t* krsc_offset;   // [num_tensors] offset in weights of a KRSC copy of an NHWC conv's filter, or kNoOffset
 };
 
 // Planned per layer for the current shapes (set_shapes), reused by every enqueue and capture.
@@ -39,7 +41,12 @@ struct LayerPrep {
   denotrt_cudnn_conv* conv;  // borrowed from the context's cache
   denotrt_lt_gemm* gemm;     // borrowed from the context's cache
   const char* kernel;        // what runs it (for errors and inspection)
+  bool native_nhwc;          // an NHWC layer whose kernel reads NHWC directly (else run_nhwc_generic converts)
 };
+
+// A tensor seen differently by the layer being prepared or run: NHWC layers see logical NCHW dims, and the generic
+// path also NCHW copies in scratch (exec_cuda_layout.cu). tensor_ptr / tensor_dims consult these first.
+struct TensorOverride { int32_t t; void* ptr; dtops::Dims dims; };
 
 struct ConvCacheEntry { uint8_t key[256]; size_t key_len; denotrt_cudnn_conv* conv; };
 struct GemmCacheEntry { uint8_t key[128]; size_t key_len; denotrt_lt_gemm* gemm; };
@@ -66,6 +73,8 @@ struct Context {
   int32_t n_graphs;
   uint64_t use_clock;
   int32_t use_graphs;
+  TensorOverride ovr[8];
+  int32_t n_ovr;
 };
 
 // Addresses and shapes.
@@ -83,14 +92,30 @@ uint64_t layer_scratch_bytes(const Context* c, const plan_layer* l);
 bool layer_supported(const plan* p, const plan_layer* l);
 // Plans cuDNN / cuBLASLt for layer i under the current shapes (no capture may be active). Updates ws_need.
 int32_t prepare_layer(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
-// Queues layer i on s.
+// Queues layer i on s (an NHWC layer through run_nhwc, which calls run_layer_logical).
 int32_t run_layer(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+int32_t run_layer_logical(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+
+// NHWC layers (exec_cuda_layout.cu).
+// Overrides every laid-out tensor of layer i with its logical NCHW dims (pointers unchanged); end_overrides undoes.
+void begin_logical_dims(Context* c, int32_t i);
+void end_overrides(Context* c);
+// Whether the launcher for layer i reads NHWC itself once prepared (cuDNN convs, own NHWC pooling/resize).
+bool has_native_nhwc(Context* c, int32_t i);
+// Scratch bytes the generic path needs for layer i (NCHW copies of its laid-out tensors).
+uint64_t nhwc_scratch_bytes(const Context* c, int32_t i);
+int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+// KRSC copies of the filters of NHWC convs, laid out after the constants (engine creation).
+uint64_t plan_krsc_weights(Engine* e, uint64_t total);
+void fill_krsc_weights(const Engine* e, uint8_t* staging);
 int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 void free_caches(Context* c);
+// builtin_executor_ops.profile (exec_cuda_profile.cu).
+int32_t profile(void* cc, void* stream, int32_t runs, float* layer_ms, denotrt_error* err);
 
 // Op helpers shared by the preparation and the launchers (exec_cuda_layers.cu).
 bool is(const plan_layer* l, const char* op);

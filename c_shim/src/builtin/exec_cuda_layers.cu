@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "exec_cuda_internal.h"
+#include "fused_program.h"
 
 namespace dtexec {
 
@@ -55,7 +56,7 @@ int32_t binary_code(const plan_layer* l) {
 
 bool layer_supported(const plan* p, const plan_layer* l) {
   (void)p;
-  if (unary_code(l) >= 0 || binary_code(l) >= 0) return true;
+  if (unary_code(l) >= 0 || binary_code(l) >= 0 || is(l, "FusedElementwise")) return true;
   for (const char* o : kOther) if (is(l, o)) return true;
   return false;
 }
@@ -142,6 +143,7 @@ int32_t conv_geometry(Context* c, const plan_layer* l, bool transpose, dtops::Co
 }
 
 // ---------------------------------------------------------------- preparation (set_shapes time)
+static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
 #ifdef DENOTRT_WITH_CUDNN
 static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
   const plan_layer* l = &c->e->p->layers[i];
@@ -157,6 +159,9 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
   RC(conv_act(l, &a, err));
   int32_t fuse = a.op == dtops::U_RELU && IN(2) >= 0;
   int32_t tf32 = dtype == DENOTRT_FLOAT32 && layer_allows_tf32(l);
+  // NHWC convs run natively when the filter has its KRSC copy; otherwise the generic NHWC path converts.
+  int32_t nhwc = c->e->nhwc[i];
+  if (nhwc && c->e->krsc_offset[IN(1)] == kNoOffset) return DENOTRT_OK;
   uint8_t key[256];
   size_t kl = 0;
   memcpy(key, &d, sizeof d); kl += sizeof d;
@@ -164,6 +169,7 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
   memcpy(key + kl, &dtype, 4); kl += 4;
   memcpy(key + kl, &fuse, 4); kl += 4;
   memcpy(key + kl, &tf32, 4); kl += 4;
+  memcpy(key + kl, &nhwc, 4); kl += 4;
   for (int32_t k = 0; k < c->n_convs; ++k)
     if (c->convs[k].key_len == kl && memcmp(c->convs[k].key, key, kl) == 0) {
       pr->conv = c->convs[k].conv;
@@ -180,7 +186,7 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
       }
     }
     denotrt_cudnn_conv* cv = nullptr;
-    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, tf32, d, pe, fuse, kWorkspaceLimit, &cv, err);
+    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, tf32, nhwc, d, pe, fuse, kWorkspaceLimit, &cv, err);
     if (rc == DENOTRT_UNSUPPORTED) return DENOTRT_OK;
     if (rc != DENOTRT_OK) return rc;
     if (c->n_convs == c->cap_convs) {
@@ -287,11 +293,28 @@ bool matmul_desc(Context* c, const plan_layer* l, denotrt_lt_gemm_desc* gd) {
 #endif
 
 int32_t prepare_layer(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
+  LayerPrep* pr = &c->prep[i];
+  pr->native_nhwc = false;
+  if (!c->e->nhwc[i]) return prepare_layer_logical(c, i, ws_need, err);
+  begin_logical_dims(c, i);
+  int32_t rc = prepare_layer_logical(c, i, ws_need, err);
+  end_overrides(c);
+  pr->native_nhwc = rc == DENOTRT_OK && has_native_nhwc(c, i);
+  return rc;
+}
+
+static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
   const plan_layer* l = &c->e->p->layers[i];
   LayerPrep* pr = &c->prep[i];
   pr->conv = nullptr;
   pr->gemm = nullptr;
   pr->kernel = "dtops";
+  if (is(l, "FusedElementwise")) {  // a malformed program fails here, when shapes are set, with the reason
+    fused_program fp;
+    char msg[128];
+    pr->kernel = "dtops_fused_elementwise";
+    return fused_program_load(l, &fp, msg, sizeof msg) ? DENOTRT_OK : layer_fail(l, err, DENOTRT_PLAN_ERROR, "%s", msg);
+  }
   if (is(l, "Conv")) {
 #ifdef DENOTRT_WITH_CUDNN
     int32_t dt = tensor_dtype(c, OUT(0));

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "exec_cuda_internal.h"
+#include "fused_program.h"
 
 namespace dtexec {
 
@@ -60,9 +61,13 @@ static int32_t run_conv(Context* c, int32_t i, cudaStream_t s, denotrt_error* er
   const void* bias = IN(2) >= 0 ? PTR(IN(2)) : nullptr;
   const void* res = IN(3) >= 0 ? PTR(IN(3)) : nullptr;
 #ifdef DENOTRT_WITH_CUDNN
-  if (c->prep[i].conv)
-    return denotrt_cudnn_conv_run(c->prep[i].conv, c->cudnn, s, PTR(IN(0)), PTR(IN(1)), bias, res, a, PTR(OUT(0)),
+  if (c->prep[i].conv) {
+    // NHWC convs read the filter's KRSC copy (uploaded with the weights).
+    uint64_t krsc = c->e->krsc_offset[IN(1)];
+    const void* w = c->prep[i].native_nhwc && krsc != kNoOffset ? c->e->weights + krsc : PTR(IN(1));
+    return denotrt_cudnn_conv_run(c->prep[i].conv, c->cudnn, s, PTR(IN(0)), w, bias, res, a, PTR(OUT(0)),
                                   c->workspace, err);
+  }
 #endif
   dtops::ConvDesc d;
   int64_t pe[2];
@@ -96,6 +101,7 @@ static int32_t run_pool(Context* c, const plan_layer* l, cudaStream_t s, denotrt
   dtops::PoolDesc p;
   memset(&p, 0, sizeof p);
   p.kind = (is(l, "MaxPool") || is(l, "GlobalMaxPool")) ? 0 : 1;
+  p.channels_last = c->e->nhwc[l - c->e->p->layers];  // dims are logical (run_nhwc), the data NHWC
   p.spatial = nsp;
   bool global = strncmp(l->op, "Global", 6) == 0;
   int32_t nk = 0, ns = 0, nd = 0, np = 0;
@@ -248,7 +254,27 @@ static int32_t run_reduce(Context* c, const plan_layer* l, cudaStream_t s, denot
                        PTR(OUT(0)), s, err);
 }
 
+// FusedElementwise (docs/OPS.md): the program goes to the kernel by value, read from the plan at each launch.
+static int32_t run_fused(Context* c, const plan_layer* l, cudaStream_t s, denotrt_error* err) {
+  fused_program fp;
+  char msg[128];
+  if (!fused_program_load(l, &fp, msg, sizeof msg)) return layer_fail(l, err, DENOTRT_PLAN_ERROR, "%s", msg);
+  int32_t dt = tensor_dtype(c, OUT(0));
+  const void* xs[FUSED_MAX_INPUTS];
+  Dims xd[FUSED_MAX_INPUTS];
+  for (int32_t k = 0; k < fp.num_inputs; ++k) {
+    if (tensor_dtype(c, IN(k)) != dt) return layer_fail(l, err, DENOTRT_UNSUPPORTED, "input %d is not of the output's dtype", k);
+    xs[k] = PTR(IN(k));
+    xd[k] = tensor_dims(c, IN(k));
+  }
+  return dtops::fused_elementwise(dt, fp, xs, xd, PTR(OUT(0)), tensor_dims(c, OUT(0)), s, err);
+}
+
 int32_t run_layer(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
+  return c->e->nhwc[i] ? run_nhwc(c, i, s, err) : run_layer_logical(c, i, s, err);
+}
+
+int32_t run_layer_logical(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
   const plan_layer* l = &c->e->p->layers[i];
   if (OUT(0) < 0) return DENOTRT_OK;
   int32_t dt = tensor_dtype(c, OUT(0));
@@ -265,6 +291,7 @@ int32_t run_layer(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
     return dtops::unary(a, dt, PTR(IN(0)), PTR(OUT(0)), n, s, err);
   }
   if (b >= 0) return run_binary(c, l, b, s, err);
+  if (is(l, "FusedElementwise")) return run_fused(c, l, s, err);
   if (is(l, "MaxPool") || is(l, "AveragePool") || is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool"))
     return run_pool(c, l, s, err);
   if (is(l, "Resize") || is(l, "Upsample")) return run_resize(c, l, s, err);

@@ -35,6 +35,9 @@ typedef struct builtin_executor_ops {
   /* What ran layer `layer` the last time a context chose kernels for its shapes (inspect()), or NULL when the
    * executor chooses nothing at run time (the plan's kernel field then stands). May be NULL. */
   const char* (*layer_kernel)(void* exec_engine, int32_t layer);
+  /* Median milliseconds per layer over `runs` layer-by-layer runs (no graphs), layer_ms[num_layers]; host layers
+   * get 0. Shapes are applied. May be NULL (the executor cannot time layers). */
+  int32_t (*profile)(void* exec_context, void* cuda_stream, int32_t runs, float* layer_ms, denotrt_error* err);
 } builtin_executor_ops;
 
 const builtin_executor_ops* denotrt_exec_cpu_ops(void);

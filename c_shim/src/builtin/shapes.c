@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpu_ops/cpu_ops.h"
+#include "layout.h"
 
 #define API "denotrt_context_shapes"
 
@@ -708,14 +709,14 @@ static int32_t infer_constant_of_shape(ictx* c) {
   return set_out(c, 0, (int32_t)n, shape);
 }
 
-static int32_t infer_layer(ictx* c) {
+static int32_t infer_layer_logical(ictx* c) {
   const char* op = c->l->op;
   for (int i = 0; i < c->l->num_inputs; i++)
     if (has_in(c, i) && c->s->ranks[in_t(c, i)] < 0) return lfail(c, "input %d has no shape", i);
   if (c->l->num_inputs < 1 && strcmp(op, "Constant") != 0) return lfail(c, "has no inputs");
 #define OP(name) (strcmp(op, name) == 0)
   if (OP("Add") || OP("Sub") || OP("Mul") || OP("Div") || OP("Pow") || OP("Min") || OP("Max") || OP("Equal") ||
-      OP("Where") || OP("Sum") || OP("Mean") || OP("Greater") || OP("Less"))
+      OP("Where") || OP("Sum") || OP("Mean") || OP("Greater") || OP("Less") || OP("FusedElementwise"))
     return infer_broadcast(c);
   if (OP("Conv")) return infer_conv(c, 0);
   if (OP("ConvTranspose")) return infer_conv(c, 1);
@@ -755,6 +756,33 @@ static int32_t infer_layer(ictx* c) {
   }
 #undef OP
   return denotrt_fail(c->err, DENOTRT_UNSUPPORTED, 0, API, "", "no shape inference for op '%s' (layer '%s')", op, c->l->name);
+}
+
+/* An NHWC layer (layout.h) is inferred on the logical NCHW dims of its laid-out inputs; rank-4 outputs are stored
+ * NHWC. The inputs' dims are permuted in place for the call and restored after it. */
+static int32_t infer_layer(ictx* c) {
+  const plan_layer* l = c->l;
+  if (!layout_layer_is_nhwc(l)) return infer_layer_logical(c);
+  shape_state* s = c->s;
+  int32_t moved[16];
+  int32_t n_moved = 0;
+  for (int32_t i = 0; i < l->num_inputs && n_moved < 16; i++) {
+    int32_t t = l->inputs[i];
+    if (!layout_is_laid_out(s->p, t, s->ranks[t])) continue;
+    int seen = 0;
+    for (int32_t k = 0; k < n_moved; k++) seen |= moved[k] == t;
+    if (seen) continue;
+    layout_dims_to_nchw(s->dims[t]);
+    moved[n_moved++] = t;
+  }
+  int32_t rc = infer_layer_logical(c);
+  for (int32_t k = 0; k < n_moved; k++) layout_dims_to_nhwc(s->dims[moved[k]]);
+  if (rc) return rc;
+  for (int32_t i = 0; i < l->num_outputs; i++) {
+    int32_t t = l->outputs[i];
+    if (t >= 0 && s->ranks[t] == 4) layout_dims_to_nhwc(s->dims[t]);
+  }
+  return DENOTRT_OK;
 }
 
 /* Checks the inferred shape of an output against the static dims the builder recorded. */
@@ -810,6 +838,10 @@ static int32_t run_host_layer(ictx* c) {
       v[t].count = s->counts[t];
     }
   }
+  /* Shape on an NHWC tensor reports the logical dims (the only NHWC layer that runs on the host). */
+  if (layout_layer_is_nhwc(l))
+    for (int i = 0; i < l->num_inputs; i++)
+      if (layout_is_laid_out(p, l->inputs[i], v[l->inputs[i]].rank)) layout_dims_to_nchw(v[l->inputs[i]].dims);
   cpu_call call = {p, l, v};
   return k(&call, c->err);
 }

@@ -29,6 +29,8 @@ int32_t copy_view(size_t elem, const void* x, const View& xv, void* y, const Vie
 
 int32_t transpose(size_t elem, const void* x, const Dims& xd, const int32_t* perm, void* y, cudaStream_t s,
                   denotrt_error* err) {
+  int32_t rc;
+  if (transpose_layout(elem, x, xd, perm, y, s, &rc, err)) return rc;  // NCHW <-> NHWC: tiled
   View in = contiguous_view(xd), xv, yv;
   memset(&xv, 0, sizeof xv);
   xv.rank = xd.rank;

@@ -10,6 +10,8 @@
 
 #include "../common.h"
 
+struct fused_program;  // builtin/fused_program.h
+
 namespace dtops {
 
 constexpr int kMaxRank = DENOTRT_MAX_RANK;
@@ -60,6 +62,12 @@ int32_t binary(int32_t op, int32_t dtype, const void* a, const Dims& ad, const v
 int32_t where(int32_t dtype, const void* cond, const Dims& cd, const void* x, const Dims& xd, const void* z,
               const Dims& zd, void* y, const Dims& yd, cudaStream_t s, denotrt_error* err);
 
+// ---------------------------------------------------------------- FusedElementwise (docs/OPS.md)
+// y = prog(xs[0..prog.num_inputs)) per element, each xs[k] (shape xds[k]) broadcast to yd, every tensor `dtype`
+// (float32, float16, bfloat16), computed in fp32. prog must have passed fused_program_load.
+int32_t fused_elementwise(int32_t dtype, const fused_program& prog, const void* const* xs, const Dims* xds, void* y,
+                          const Dims& yd, cudaStream_t s, denotrt_error* err);
+
 // ---------------------------------------------------------------- fused epilogue
 // y[i] = act(x[i] + bias[c] + residual[i]), c = (i / inner) % channels. bias and residual may be NULL; y may
 // alias x (in place).
@@ -75,6 +83,9 @@ int32_t copy_view(size_t elem, const void* x, const View& xv, void* y, const Vie
                   denotrt_error* err);
 int32_t transpose(size_t elem, const void* x, const Dims& xd, const int32_t* perm, void* y, cudaStream_t s,
                   denotrt_error* err);
+// transpose()'s fast path for NCHW <-> NHWC (transpose_tiled.cu); false when the case is not one it handles.
+bool transpose_layout(size_t elem, const void* x, const Dims& xd, const int32_t* perm, void* y, cudaStream_t s,
+                      int32_t* rc, denotrt_error* err);
 // starts: clamped first index per axis; steps: per axis (negative allowed); yd: output shape.
 int32_t slice(size_t elem, const void* x, const Dims& xd, const int64_t* starts, const int64_t* steps, void* y,
               const Dims& yd, cudaStream_t s, denotrt_error* err);
@@ -103,6 +114,7 @@ struct PoolDesc {
   int32_t spatial;
   int64_t kernel[3], stride[3], pad_begin[3], pad_end[3], dilation[3];
   int32_t count_include_pad;
+  int32_t channels_last; /* x and y stored N, spatial..., C (dims passed to pool() stay logical NCHW) */
 };
 int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, void* y, const Dims& yd,
              cudaStream_t s, denotrt_error* err);

@@ -10,18 +10,21 @@ namespace dtops {
 struct PoolArgs {
   PoolDesc p;
   int64_t in[3], out[3];
+  int64_t channels;
 };
 
 template <typename T>
 __global__ void pool_kernel(const T* x, T* y, PoolArgs a, int64_t n) {
   const PoolDesc& p = a.p;
   DT_GRID_LOOP(i, n) {
-    int64_t rem = i, o[3] = {0, 0, 0};
+    // Channels last: consecutive threads take consecutive channels, so every window read is coalesced.
+    int64_t rem = i, o[3] = {0, 0, 0}, ch = 0, step = 1;
+    if (p.channels_last) { ch = rem % a.channels; rem /= a.channels; step = a.channels; }
     for (int32_t d = p.spatial - 1; d >= 0; --d) { o[d] = rem % a.out[d]; rem /= a.out[d]; }
-    int64_t plane = rem;  // n * C + c
+    int64_t plane = rem;  // n * C + c (channels first) or n (channels last)
     int64_t in_plane = 1;
     for (int32_t d = 0; d < p.spatial; ++d) in_plane *= a.in[d];
-    const T* xp = x + plane * in_plane;
+    const T* xp = p.channels_last ? x + plane * in_plane * a.channels + ch : x + plane * in_plane;
     float acc = p.kind == 0 ? -FLT_MAX : 0.f;
     int64_t count = 0, padded_count = 1;
     int64_t k0 = p.kernel[0], k1 = p.spatial > 1 ? p.kernel[1] : 1, k2 = p.spatial > 2 ? p.kernel[2] : 1;
@@ -46,7 +49,7 @@ __global__ void pool_kernel(const T* x, T* y, PoolArgs a, int64_t n) {
           int64_t off = c0;
           if (p.spatial > 1) off = off * a.in[1] + c1;
           if (p.spatial > 2) off = off * a.in[2] + c2;
-          float v = to_f(xp[off]);
+          float v = to_f(xp[off * step]);
           if (p.kind == 0) acc = fmaxf(acc, v);
           else acc += v;
           ++count;
@@ -58,6 +61,73 @@ __global__ void pool_kernel(const T* x, T* y, PoolArgs a, int64_t n) {
   }
 }
 
+// Channels-last float16 with C % 8 == 0 over 2 spatial dims: 8 channels per thread in one 16-byte load per window
+// tap (the generic kernel's per-element index math and 2-byte loads make it several times slower than memory).
+__global__ void pool_nhwc_half8_kernel(const uint4* __restrict__ x, uint4* __restrict__ y, PoolArgs a, int64_t n) {
+  const PoolDesc& p = a.p;
+  const int64_t c8 = a.channels / 8;
+  DT_GRID_LOOP(i, n) {
+    int64_t cv = i % c8, rem = i / c8;
+    int64_t ow = rem % a.out[1];
+    rem /= a.out[1];
+    int64_t oh = rem % a.out[0], b = rem / a.out[0];
+    float acc[8];
+    for (int k = 0; k < 8; ++k) acc[k] = p.kind == 0 ? -FLT_MAX : 0.f;
+    int64_t count = 0, padded = 1;
+    if (p.kind == 1 && p.count_include_pad) {
+      for (int32_t d = 0; d < 2; ++d) {
+        int64_t o = d ? ow : oh;
+        int64_t start = o * p.stride[d] - p.pad_begin[d];
+        int64_t end = start + (p.kernel[d] - 1) * p.dilation[d] + 1;
+        if (end > a.in[d] + p.pad_end[d]) end = a.in[d] + p.pad_end[d];
+        padded *= (end - start + p.dilation[d] - 1) / p.dilation[d];
+      }
+    }
+    for (int64_t r = 0; r < p.kernel[0]; ++r) {
+      int64_t ih = oh * p.stride[0] - p.pad_begin[0] + r * p.dilation[0];
+      if (ih < 0 || ih >= a.in[0]) continue;
+      for (int64_t q = 0; q < p.kernel[1]; ++q) {
+        int64_t iw = ow * p.stride[1] - p.pad_begin[1] + q * p.dilation[1];
+        if (iw < 0 || iw >= a.in[1]) continue;
+        uint4 v = x[((b * a.in[0] + ih) * a.in[1] + iw) * c8 + cv];
+        const __half2* h = reinterpret_cast<const __half2*>(&v);
+        for (int k = 0; k < 4; ++k) {
+          float2 f = __half22float2(h[k]);
+          if (p.kind == 0) { acc[2 * k] = fmaxf(acc[2 * k], f.x); acc[2 * k + 1] = fmaxf(acc[2 * k + 1], f.y); }
+          else { acc[2 * k] += f.x; acc[2 * k + 1] += f.y; }
+        }
+        ++count;
+      }
+    }
+    float div = p.kind == 1 ? (float)(p.count_include_pad ? padded : (count > 0 ? count : 1)) : 1.f;
+    uint4 out;
+    __half2* o2 = reinterpret_cast<__half2*>(&out);
+    for (int k = 0; k < 4; ++k) o2[k] = __floats2half2_rn(acc[2 * k] / div, acc[2 * k + 1] / div);
+    y[i] = out;
+  }
+}
+
+// Global pooling, channels last: one block per (image, 32 channels); 8 rows of threads split the spatial extent and
+// reduce through shared memory, so a big map with few channels (SE blocks) still uses the whole GPU.
+template <typename T>
+__global__ void global_pool_nhwc_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t hw, int64_t channels,
+                                        int32_t kind) {
+  __shared__ float part[8][33];
+  const int64_t b = blockIdx.y, c = (int64_t)blockIdx.x * 32 + threadIdx.x;
+  float acc = kind == 0 ? -FLT_MAX : 0.f;
+  if (c < channels)
+    for (int64_t i = threadIdx.y; i < hw; i += 8) {
+      float v = to_f(x[(b * hw + i) * channels + c]);
+      acc = kind == 0 ? fmaxf(acc, v) : acc + v;
+    }
+  part[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < channels) {
+    for (int r = 1; r < 8; ++r) acc = kind == 0 ? fmaxf(acc, part[r][threadIdx.x]) : acc + part[r][threadIdx.x];
+    y[b * channels + c] = from_f<T>(kind == 0 ? acc : acc / (float)hw);
+  }
+}
+
 int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, void* y, const Dims& yd,
              cudaStream_t s, denotrt_error* err) {
   static const char* api = "dtops::pool";
@@ -66,6 +136,7 @@ int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, vo
                         xd.rank);
   PoolArgs a;
   a.p = p;
+  a.channels = xd.d[1];
   for (int32_t d = 0; d < 3; ++d) {
     a.in[d] = d < p.spatial ? xd.d[2 + d] : 1;
     a.out[d] = d < p.spatial ? yd.d[2 + d] : 1;
@@ -74,6 +145,23 @@ int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, vo
   }
   int64_t n = numel(yd);
   if (n <= 0) return DENOTRT_OK;
+  bool global = p.spatial == 2 && yd.d[2] == 1 && yd.d[3] == 1 && p.kernel[0] == xd.d[2] && p.kernel[1] == xd.d[3] &&
+                p.pad_begin[0] == 0 && p.pad_begin[1] == 0 && p.pad_end[0] == 0 && p.pad_end[1] == 0 &&
+                p.dilation[0] == 1 && p.dilation[1] == 1;
+  if (p.channels_last && global && xd.d[0] <= 65535) {
+    dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0]), block(32, 8);
+    DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_kernel<T><<<grid, block, 0, s>>>(
+        (const T*)x, (T*)y, xd.d[2] * xd.d[3], a.channels, p.kind));
+    DT_LAUNCH_CHECK(err, "global_pool_nhwc_kernel");
+    return DENOTRT_OK;
+  }
+  if (p.channels_last && dtype == DENOTRT_FLOAT16 && p.spatial == 2 && a.channels % 8 == 0 &&
+      ((uintptr_t)x % 16) == 0 && ((uintptr_t)y % 16) == 0) {
+    int64_t nv = n / 8;
+    pool_nhwc_half8_kernel<<<grid_for(nv), 256, 0, s>>>((const uint4*)x, (uint4*)y, a, nv);
+    DT_LAUNCH_CHECK(err, "pool_nhwc_half8_kernel");
+    return DENOTRT_OK;
+  }
   DT_DISPATCH_FLOAT(dtype, T, api, err, pool_kernel<T><<<grid_for(n), 256, 0, s>>>((const T*)x, (T*)y, a, n));
   DT_LAUNCH_CHECK(err, "pool_kernel");
   return DENOTRT_OK;

@@ -22,6 +22,7 @@ struct denotrt_cudnn_conv {
   int64_t k, inner, n_total;
   int32_t dtype;
   int32_t allow_tf32;
+  int32_t nhwc;
 };
 
 int32_t denotrt_cudnn_handle_create(void** handle, denotrt_error* err) {
@@ -52,11 +53,97 @@ void denotrt_cudnn_conv_destroy(denotrt_cudnn_conv* c) {
 }
 
 static int32_t set_tensor(const denotrt_cudnn_api* api, cudnnTensorDescriptor_t t, cudnnDataType_t dt, int64_t n,
-                          int64_t c, int64_t h, int64_t w, denotrt_error* err) {
+                          int64_t c, int64_t h, int64_t w, int32_t nhwc, denotrt_error* err) {
   int dims[4] = {(int)n, (int)c, (int)h, (int)w};
   int strides[4] = {(int)(c * h * w), (int)(h * w), (int)w, 1};
+  if (nhwc) {  // same logical dims, channel-last strides
+    strides[1] = 1;
+    strides[2] = (int)(w * c);
+    strides[3] = (int)c;
+  }
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetTensorNdDescriptor, t, dt, 4, dims, strides);
   return DENOTRT_OK;
+}
+
+struct Candidate {
+  cudnnConvolutionFwdAlgo_t algo;
+  cudnnMathType_t math;
+  size_t memory;
+  float find_ms;
+  int fused_ok;
+};
+
+static size_t elems(const dtops::ConvDesc& d, int which) {  // 0 x, 1 w, 2 y
+  if (which == 0) return (size_t)(d.n * d.c * d.in[0] * d.in[1]);
+  if (which == 1) return (size_t)(d.k * (d.c / d.group) * d.kernel[0] * d.kernel[1]);
+  return (size_t)(d.n * d.k * d.out[0] * d.out[1]);
+}
+
+// Times each candidate the way denotrt_cudnn_conv_run will run it: the fused bias + ReLU call, or, where the
+// algorithm has no fused variant, the convolution followed by the own epilogue kernel. Median of 5 after a warm-up,
+// on buffers filled with a non-zero pattern (zeros can run faster than real data).
+static int32_t time_candidates(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc& d, Candidate* cand, int n,
+                               int* best, denotrt_error* err) {
+  const denotrt_cudnn_api* api = c->api;
+  cudnnHandle_t h = (cudnnHandle_t)handle;
+  size_t esz = c->dtype == DENOTRT_FLOAT16 ? 2 : 4;
+  size_t ws = 0;
+  for (int i = 0; i < n; ++i) ws = cand[i].memory > ws ? cand[i].memory : ws;
+  void *x = nullptr, *w = nullptr, *y = nullptr, *bias = nullptr, *work = nullptr;
+  cudaEvent_t e0 = nullptr, e1 = nullptr;
+  int32_t rc = DENOTRT_OK;
+  cudaError_t ce = cudaMalloc(&x, elems(d, 0) * esz);
+  if (ce == cudaSuccess) ce = cudaMalloc(&w, elems(d, 1) * esz);
+  if (ce == cudaSuccess) ce = cudaMalloc(&y, elems(d, 2) * esz);
+  if (ce == cudaSuccess) ce = cudaMalloc(&bias, (size_t)d.k * esz);
+  if (ce == cudaSuccess && ws) ce = cudaMalloc(&work, ws);
+  if (ce == cudaSuccess) ce = cudaMemset(x, 0x3C, elems(d, 0) * esz);
+  if (ce == cudaSuccess) ce = cudaMemset(w, 0x1C, elems(d, 1) * esz);
+  if (ce == cudaSuccess) ce = cudaMemset(bias, 0x3C, (size_t)d.k * esz);
+  if (ce == cudaSuccess) ce = cudaEventCreate(&e0);
+  if (ce == cudaSuccess) ce = cudaEventCreate(&e1);
+  if (ce != cudaSuccess) rc = denotrt_cuda_fail(err, (int)ce, "cudaMalloc/cudaEventCreate (cuDNN candidate timing)");
+  const float one = 1.f, zero = 0.f;
+  float best_ms = 1e30f;
+  for (int i = 0; i < n && rc == DENOTRT_OK; ++i) {
+    cudnnStatus_t st = api->cudnnSetConvolutionMathType(c->conv, cand[i].math);
+    cand[i].fused_ok = 1;
+    float times[5];
+    for (int r = -1; r < 5 && rc == DENOTRT_OK && st == CUDNN_STATUS_SUCCESS; ++r) {
+      cudaEventRecord(e0, 0);
+      if (cand[i].fused_ok) {
+        st = api->cudnnConvolutionBiasActivationForward(h, &one, c->x, x, c->w, w, c->conv, cand[i].algo, work,
+                                                        cand[i].memory, &zero, c->y, y, c->bias, bias, c->relu, c->y,
+                                                        y);
+        if (st == CUDNN_STATUS_NOT_SUPPORTED) {  // run() would fall back to the unfused pair: time that
+          cand[i].fused_ok = 0;
+          st = CUDNN_STATUS_SUCCESS;
+          r = -2;  // warm up again
+          continue;
+        }
+      } else {
+        st = api->cudnnConvolutionForward(h, &one, c->x, x, c->w, w, c->conv, cand[i].algo, work, cand[i].memory, &zero,
+                                          c->y, y);
+        if (st == CUDNN_STATUS_SUCCESS)
+          rc = dtops::bias_residual_act(c->dtype, y, bias, nullptr, y, c->n_total, c->k, c->inner,
+                                        dtops::default_act(dtops::U_RELU), 0, err);
+      }
+      cudaEventRecord(e1, 0);
+      ce = cudaEventSynchronize(e1);
+      if (ce != cudaSuccess) { rc = denotrt_cuda_fail(err, (int)ce, "cudaEventSynchronize (cuDNN candidate timing)"); break; }
+      if (r >= 0) cudaEventElapsedTime(&times[r], e0, e1);
+    }
+    if (rc != DENOTRT_OK) break;
+    if (st != CUDNN_STATUS_SUCCESS) continue;  // this candidate cannot run after all: skip it
+    for (int a = 1; a < 5; ++a)
+      for (int b = a; b > 0 && times[b] < times[b - 1]; --b) { float t = times[b]; times[b] = times[b - 1]; times[b - 1] = t; }
+    if (times[2] < best_ms) { best_ms = times[2]; *best = i; }
+  }
+  cudaFree(x); cudaFree(w); cudaFree(y); cudaFree(bias); cudaFree(work);
+  if (e0) cudaEventDestroy(e0);
+  if (e1) cudaEventDestroy(e1);
+  cudaGetLastError();
+  return rc;
 }
 
 static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc& d, size_t limit,
@@ -70,11 +157,13 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   DENOTRT_CUDNN_CHECK(err, api, cudnnCreateConvolutionDescriptor, &c->conv);
   DENOTRT_CUDNN_CHECK(err, api, cudnnCreateActivationDescriptor, &c->relu);
   int32_t rc;
-  if ((rc = set_tensor(api, c->x, dt, d.n, d.c, d.in[0], d.in[1], err))) return rc;
-  if ((rc = set_tensor(api, c->y, dt, d.n, d.k, d.out[0], d.out[1], err))) return rc;
-  if ((rc = set_tensor(api, c->bias, dt, 1, d.k, 1, 1, err))) return rc;
+  if ((rc = set_tensor(api, c->x, dt, d.n, d.c, d.in[0], d.in[1], c->nhwc, err))) return rc;
+  if ((rc = set_tensor(api, c->y, dt, d.n, d.k, d.out[0], d.out[1], c->nhwc, err))) return rc;
+  if ((rc = set_tensor(api, c->bias, dt, 1, d.k, 1, 1, c->nhwc, err))) return rc;
+  // The filter descriptor's dims are always K, C/group, R, S; the format says how they are stored (KRSC for NHWC).
   int fdims[4] = {(int)d.k, (int)(d.c / d.group), (int)d.kernel[0], (int)d.kernel[1]};
-  DENOTRT_CUDNN_CHECK(err, api, cudnnSetFilterNdDescriptor, c->w, dt, CUDNN_TENSOR_NCHW, 4, fdims);
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetFilterNdDescriptor, c->w, dt, c->nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
+                      4, fdims);
   int pads[2] = {(int)d.pad_begin[0], (int)d.pad_begin[1]};
   int strides[2] = {(int)d.stride[0], (int)d.stride[1]};
   int dil[2] = {(int)d.dilation[0], (int)d.dilation[1]};
@@ -87,30 +176,41 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, math);
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetActivationDescriptor, c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
                       0.0);
-  // Measure the candidates once; take the fastest that succeeded within the workspace limit.
+  // Every algorithm cuDNN can run here, measured by cudnnFind; then each candidate timed again as it will really run
+  // (with the fused bias + ReLU call where the layer fuses one: Find times the plain convolution only, and an
+  // algorithm without a fused variant then costs an extra pass over the output).
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int found = 0;
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetStream, (cudnnHandle_t)handle, (cudaStream_t)0);
   DENOTRT_CUDNN_CHECK(err, api, cudnnFindConvolutionForwardAlgorithm, (cudnnHandle_t)handle, c->x, c->w, c->conv,
                       c->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf);
+  Candidate cand[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int n = 0;
   for (int i = 0; i < found; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > limit) continue;
     // Never a down-conversion (Find may report one even under FMA math on some versions).
     if (perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
     // Strict fp32 keeps FMA math whatever Find reports; otherwise the algorithm runs with the math type it was
     // measured with.
-    if (math != CUDNN_FMA_MATH && perf[i].mathType != math)
-      DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, perf[i].mathType);
-    c->algo = perf[i].algo;
-    c->workspace = perf[i].memory;
-    return DENOTRT_OK;
+    cand[n++] = Candidate{perf[i].algo, math != CUDNN_FMA_MATH ? perf[i].mathType : math, perf[i].memory, perf[i].time, 1};
   }
-  return denotrt_fail(err, DENOTRT_CUDNN_ERROR, CUDNN_STATUS_NOT_SUPPORTED, "cudnnFindConvolutionForwardAlgorithm",
-                      "CUDNN_STATUS_NOT_SUPPORTED", "no cuDNN algorithm runs this convolution within %zu bytes",
-                      limit);
+  if (n == 0)
+    return denotrt_fail(err, DENOTRT_CUDNN_ERROR, CUDNN_STATUS_NOT_SUPPORTED, "cudnnFindConvolutionForwardAlgorithm",
+                        "CUDNN_STATUS_NOT_SUPPORTED", "no cuDNN algorithm runs this convolution within %zu bytes",
+                        limit);
+  int best = 0;
+  if (n > 1 && c->fuse_relu) {
+    int32_t rc = time_candidates(c, handle, d, cand, n, &best, err);
+    if (rc != DENOTRT_OK) return rc;
+  }
+  DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, cand[best].math);
+  c->algo = cand[best].algo;
+  c->workspace = cand[best].memory;
+  c->fuse_relu = c->fuse_relu && cand[best].fused_ok;
+  return DENOTRT_OK;
 }
 
-int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, const dtops::ConvDesc& d0,
+int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, int32_t nhwc, const dtops::ConvDesc& d0,
                                   const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
                                   denotrt_cudnn_conv** out, denotrt_error* err) {
   dtops::ConvDesc d = d0;
@@ -142,9 +242,10 @@ int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf3
   c->dtype = dtype;
   c->allow_tf32 = dtype == DENOTRT_FLOAT32 && allow_tf32;
   c->fuse_relu = fuse_relu;
+  c->nhwc = nhwc;
   c->k = d.k;
-  c->inner = d.out[0] * d.out[1];
-  c->n_total = d.n * d.k * c->inner;
+  c->inner = nhwc ? 1 : d.out[0] * d.out[1];  // the epilogue's channel index is (i / inner) % k
+  c->n_total = d.n * d.k * d.out[0] * d.out[1];
   rc = build(c, handle, d, workspace_limit, err);
   if (rc != DENOTRT_OK) {
     denotrt_cudnn_conv_destroy(c);

@@ -18,7 +18,8 @@ void denotrt_cudnn_handle_destroy(void* handle);
 // fuse_relu: the layer's activation is Relu, so cudnnConvolutionBiasActivationForward can apply it (with bias).
 // allow_tf32: float32 convolutions may run on TF32 tensor cores (plans built with precision "tf32"); 0 keeps strict
 // fp32 (FMA kernels only). Ignored for float16.
-int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, const dtops::ConvDesc& d,
+// nhwc: x and y are stored NHWC and the filter KRSC (d keeps the logical NCHW geometry).
+int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, int32_t nhwc, const dtops::ConvDesc& d,
                                   const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
                                   denotrt_cudnn_conv** out, denotrt_error* err);
 size_t denotrt_cudnn_conv_workspace(const denotrt_cudnn_conv* c);

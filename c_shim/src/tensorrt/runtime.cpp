@@ -330,6 +330,7 @@ const denotrt_engine_ops kTensorRTOps = {
     context_tensor_shape,
     context_set_tensor_address,
     context_enqueue,
+    nullptr,  // profile: TensorRT's IProfiler is not wired yet
 };
 
 int32_t engine_of(denotrt_engine* handle, const char* api, TrtEngine** out, denotrt_error* err) {

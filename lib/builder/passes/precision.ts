@@ -24,7 +24,7 @@ export const PLAN_PRECISIONS: readonly PlanPrecision[] = ["fp32", "tf32", "fp16"
 export const FP16_OPS: ReadonlySet<string> = new Set(
   ("Conv ConvTranspose MatMul Gemm Relu LeakyRelu Sigmoid HardSigmoid HardSwish SiLU Tanh Clip Abs Neg Add Sub Mul " +
     "Div Max Min MaxPool AveragePool GlobalAveragePool BatchNormalization Resize Upsample Concat Split Slice " +
-    "Transpose Pad Reshape Flatten Squeeze Unsqueeze Expand Gather Where").split(" "),
+    "Transpose Pad Reshape Flatten Squeeze Unsqueeze Expand Gather Where FusedElementwise").split(" "),
 );
 
 /** Ops that cuDNN / cuBLASLt run and that therefore may use TF32 tensor cores. */

@@ -1,0 +1,141 @@
+// NHWC layers on the CUDA executor (layout.h): the native path (cuDNN convolutions on NHWC data with KRSC filters,
+// own NHWC kernels) sees logical NCHW dims with physical pointers; every other NHWC layer runs its NCHW launcher on
+// NCHW copies in scratch (correct for any op, at the cost of two transposes).
+#include <string.h>
+
+#include "exec_cuda_internal.h"
+#include "layout.h"
+
+namespace dtexec {
+
+static uint64_t align256(uint64_t v) { return (v + 255) & ~255ull; }
+
+// The laid-out tensors of layer i, inputs first, each once; returns how many (at most 8) and how many are inputs.
+static int32_t laid_out(const Context* c, int32_t i, int32_t* ts, int32_t* n_inputs) {
+  const plan* p = c->e->p;
+  const plan_layer* l = &p->layers[i];
+  int32_t n = 0;
+  for (int32_t pass = 0; pass < 2; ++pass) {
+    int32_t count = pass ? l->num_outputs : l->num_inputs;
+    const int32_t* list = pass ? l->outputs : l->inputs;
+    for (int32_t k = 0; k < count && n < 8; ++k) {
+      int32_t t = list[k];
+      if (t < 0 || !layout_is_laid_out(p, t, c->shapes->ranks[t])) continue;
+      bool dup = false;
+      for (int32_t j = 0; j < n; ++j) dup |= ts[j] == t;
+      if (!dup) ts[n++] = t;
+    }
+    if (!pass) *n_inputs = n;
+  }
+  return n;
+}
+
+static dtops::Dims logical_dims(const Context* c, int32_t t) {
+  int64_t d[DENOTRT_MAX_RANK];
+  memcpy(d, c->shapes->dims[t], sizeof d);
+  layout_dims_to_nchw(d);
+  return dtops::make_dims(4, d);
+}
+
+void begin_logical_dims(Context* c, int32_t i) {
+  int32_t ts[8], n_in;
+  int32_t n = laid_out(c, i, ts, &n_in);
+  c->n_ovr = 0;
+  for (int32_t k = 0; k < n; ++k) c->ovr[c->n_ovr++] = TensorOverride{ts[k], nullptr, logical_dims(c, ts[k])};
+}
+
+void end_overrides(Context* c) { c->n_ovr = 0; }
+
+bool has_native_nhwc(Context* c, int32_t i) {
+  const plan_layer* l = &c->e->p->layers[i];
+  if (is(l, "Conv")) return c->prep[i].conv != nullptr;
+  // run_pool reads NHWC itself (PoolDesc.channels_last).
+  return is(l, "MaxPool") || is(l, "AveragePool") || is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool");
+}
+
+uint64_t nhwc_scratch_bytes(const Context* c, int32_t i) {
+  if (!c->e->nhwc[i] || c->prep[i].native_nhwc) return 0;
+  int32_t ts[8], n_in;
+  int32_t n = laid_out(c, i, ts, &n_in);
+  uint64_t total = 0;
+  for (int32_t k = 0; k < n; ++k)
+    total += align256((uint64_t)c->shapes->counts[ts[k]] * dtops::dtype_size(c->e->p->tensors[ts[k]].dtype));
+  return total;
+}
+
+int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
+  const plan_layer* l = &c->e->p->layers[i];
+  if (c->prep[i].native_nhwc) {
+    begin_logical_dims(c, i);
+    int32_t rc = run_layer_logical(c, i, s, err);
+    end_overrides(c);
+    return rc;
+  }
+  // Generic: NCHW copies after the layer's own scratch (layer_scratch_bytes), as sized by set_shapes.
+  int32_t ts[8], n_in;
+  int32_t n = laid_out(c, i, ts, &n_in);
+  uint8_t* scratch = c->priv + c->scratch_offset + align256(layer_scratch_bytes(c, l));
+  void* physical[8];
+  static const int32_t kToNchw[4] = {0, 3, 1, 2}, kToNhwc[4] = {0, 2, 3, 1};
+  uint64_t off = 0;
+  int32_t rc = DENOTRT_OK;
+  for (int32_t k = 0; k < n; ++k) {
+    int32_t t = ts[k];
+    size_t elem = dtops::dtype_size(c->e->p->tensors[t].dtype);
+    physical[k] = tensor_ptr(c, t);
+    void* copy = scratch + off;
+    off += align256((uint64_t)c->shapes->counts[t] * elem);
+    if (k < n_in && rc == DENOTRT_OK)
+      rc = dtops::transpose(elem, physical[k], tensor_dims(c, t), kToNchw, copy, s, err);
+    c->ovr[k] = TensorOverride{t, copy, logical_dims(c, t)};
+  }
+  c->n_ovr = n;
+  if (rc == DENOTRT_OK) rc = run_layer_logical(c, i, s, err);
+  for (int32_t k = n_in; k < n && rc == DENOTRT_OK; ++k) {
+    TensorOverride o = c->ovr[k];
+    rc = dtops::transpose(dtops::dtype_size(c->e->p->tensors[o.t].dtype), o.ptr, o.dims, kToNhwc, physical[k], s, err);
+  }
+  end_overrides(c);
+  return rc;
+}
+
+// ---------------------------------------------------------------- KRSC filters for NHWC convs
+
+static int32_t nhwc_conv_filter(const Engine* e, int32_t i) {
+  const plan* p = e->p;
+  const plan_layer* l = &p->layers[i];
+  if (!e->nhwc[i] || !is(l, "Conv") || l->num_inputs < 2) return -1;
+  int32_t w = l->inputs[1];
+  if (w < 0 || !(p->tensors[w].flags & PLAN_TENSOR_CONSTANT) || p->tensors[w].rank != 4 || !p->tensors[w].data)
+    return -1;
+  return w;
+}
+
+uint64_t plan_krsc_weights(Engine* e, uint64_t total) {
+  const plan* p = e->p;
+  for (int32_t t = 0; t < p->num_tensors; ++t) e->krsc_offset[t] = kNoOffset;
+  for (int32_t i = 0; i < p->num_layers; ++i) {
+    int32_t w = nhwc_conv_filter(e, i);
+    if (w < 0 || e->krsc_offset[w] != kNoOffset) continue;
+    e->krsc_offset[w] = total;
+    total = align256(total + p->tensors[w].data_bytes);
+  }
+  return total;
+}
+
+void fill_krsc_weights(const Engine* e, uint8_t* staging) {
+  const plan* p = e->p;
+  for (int32_t t = 0; t < p->num_tensors; ++t) {
+    if (e->krsc_offset[t] == kNoOffset) continue;
+    const plan_tensor* pt = &p->tensors[t];
+    size_t elem = dtops::dtype_size(pt->dtype);
+    int64_t K = pt->dims[0], C = pt->dims[1], RS = pt->dims[2] * pt->dims[3];
+    uint8_t* dst = staging + e->krsc_offset[t];
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t ch = 0; ch < C; ++ch)
+        for (int64_t rs = 0; rs < RS; ++rs)
+          memcpy(dst + ((k * RS + rs) * C + ch) * elem, pt->data + ((k * C + ch) * RS + rs) * elem, elem);
+  }
+}
+
+}  // namespace dtexec

@@ -1,0 +1,67 @@
+/**
+ * NHWC plans on the GPU (choose_layout + the CUDA executor's native and generic NHWC paths) against onnxruntime, and
+ * per-layer profiling (ExecutionContext.profile).
+ */
+import { createEngine } from "../../lib/engine/session.ts";
+import { assert } from "../_assert.ts";
+import { gpuTest } from "../_gpu.ts";
+import { FIXTURES, fixturesPresent, loadReference, relativeL2 } from "../engine/_models.ts";
+import { Stream } from "../../lib/cuda/stream.ts";
+
+interface Layer { name: string; op: string; kernel: string; precision: string }
+
+function profilesOf(ref: ReturnType<typeof loadReference>) {
+  return [Object.fromEntries(Object.entries(ref.inputs).map(([k, v]) => [k, { min: v.shape, opt: v.shape, max: v.shape }]))];
+}
+
+if (fixturesPresent()) {
+  for (const [precision, tol] of [["fp32", 1e-4], ["tf32", 5e-3], ["fp16", 2e-2]] as const) {
+    gpuTest(`NHWC ${precision}: layout_mix and layout_dynamic match onnxruntime, convs on cuDNN`, async () => {
+      for (const name of ["layout_mix", "layout_dynamic"]) {
+        const ref = loadReference(name);
+        await using engine = await createEngine({
+          onnx: `${FIXTURES}${name}.onnx`,
+          device: "cuda",
+          provider: "builtin",
+          precision,
+          layout: "nhwc",
+          profiles: profilesOf(ref),
+        });
+        for (let run = 0; run < 2; run++) {
+          const got = await engine.infer(ref.inputs);
+          for (const [k, w] of Object.entries(ref.outputs)) {
+            const err = relativeL2(got[k].data as ArrayLike<number>, w.data as ArrayLike<number>);
+            assert(err <= tol, `${name}/${k} (${precision}, run ${run}): relative L2 ${err}`);
+          }
+        }
+        const layers = (engine.inspect() as { layers: Layer[] }).layers;
+        const convs = layers.filter((l) => l.op === "Conv");
+        assert(convs.length >= 5 && convs.every((l) => l.kernel.startsWith("cudnn")), JSON.stringify(convs));
+        assert(layers.some((l) => l.op === "Transpose"), "NHWC plans convert at the boundary");
+      }
+    });
+  }
+
+  gpuTest("profile() times every device layer of a built-in CUDA engine", async () => {
+    const ref = loadReference("layout_mix");
+    await using engine = await createEngine({
+      onnx: `${FIXTURES}layout_mix.onnx`,
+      device: "cuda",
+      provider: "builtin",
+      precision: "fp16",
+    });
+    await engine.infer(ref.inputs); // binds addresses and shapes
+    using stream = new Stream();
+    const prof = engine.context.profile(stream, 5);
+    const layers = (engine.inspect() as { layers: Layer[] }).layers;
+    assert(prof.length === layers.length, `${prof.length} timings for ${layers.length} layers`);
+    const convs = prof.filter((p) => p.op === "Conv");
+    assert(convs.length > 0 && convs.every((p) => p.ms > 0 && p.ms < 100), JSON.stringify(convs));
+    assert(convs.every((p) => p.kernel.startsWith("cudnn")), JSON.stringify(convs));
+    // The engine still infers correctly afterwards (profiling ran outside any graph).
+    const got = await engine.infer(ref.inputs);
+    for (const [k, w] of Object.entries(ref.outputs)) {
+      assert(relativeL2(got[k].data as ArrayLike<number>, w.data as ArrayLike<number>) <= 2e-2, k);
+    }
+  });
+}
