@@ -107,7 +107,7 @@ static int32_t time_candidates(denotrt_cudnn_conv* c, void* handle, const dtops:
   float best_ms = 1e30f;
   for (int i = 0; i < n && rc == DENOTRT_OK; ++i) {
     cudnnStatus_t st = api->cudnnSetConvolutionMathType(c->conv, cand[i].math);
-    cand[i].fused_ok = 1;
+    cand[i].fused_ok = c->fuse_relu;
     float times[5];
     for (int r = -1; r < 5 && rc == DENOTRT_OK && st == CUDNN_STATUS_SUCCESS; ++r) {
       cudaEventRecord(e0, 0);
@@ -199,14 +199,16 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
                         "CUDNN_STATUS_NOT_SUPPORTED", "no cuDNN algorithm runs this convolution within %zu bytes",
                         limit);
   int best = 0;
-  if (n > 1 && c->fuse_relu) {
+  // Find's own ranking is noisy between runs (seen: a 1x1 conv given an algorithm 4x slower than the next one):
+  // every conv with a choice is re-timed, warm, median of 5.
+  if (n > 1) {
     int32_t rc = time_candidates(c, handle, d, cand, n, &best, err);
     if (rc != DENOTRT_OK) return rc;
   }
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, cand[best].math);
   c->algo = cand[best].algo;
   c->workspace = cand[best].memory;
-  c->fuse_relu = c->fuse_relu && cand[best].fused_ok;
+  c->fuse_relu = c->fuse_relu && (n == 1 || cand[best].fused_ok);
   return DENOTRT_OK;
 }
 
