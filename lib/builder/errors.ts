@@ -15,7 +15,7 @@ export const SUPPORTED_OPS: readonly string[] = [
 ];
 
 /** Ops that only appear after fusion passes (never in ONNX input). */
-export const INTERNAL_OPS: readonly string[] = ["SiLU"];
+export const INTERNAL_OPS: readonly string[] = ["SiLU", "FusedElementwise"];
 
 /**
  * An op, attribute value or dtype the builder does not support.
