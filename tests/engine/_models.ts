@@ -64,3 +64,8 @@ export function relativeL2(a: ArrayLike<number | bigint>, b: ArrayLike<number | 
   if (den === 0) return num === 0 ? 0 : Infinity;
   return Math.sqrt(num / den);
 }
+
+/** One optimization profile fixed at the reference's input shapes (min = opt = max). */
+export function profilesOf(ref: Reference): Record<string, { min: number[]; opt: number[]; max: number[] }>[] {
+  return [Object.fromEntries(Object.entries(ref.inputs).map(([k, v]) => [k, { min: v.shape, opt: v.shape, max: v.shape }]))];
+}

@@ -8,17 +8,11 @@ import { assert } from "../_assert.ts";
 import { gpuTest } from "../_gpu.ts";
 import { FP16_OPS } from "../../lib/builder/passes/precision.ts";
 import { belowFloat16Range } from "./_precision.ts";
-import { FIXTURES, fixturesPresent, loadReference, referenceModels, relativeL2 } from "../engine/_models.ts";
+import { FIXTURES, fixturesPresent, loadReference, profilesOf, referenceModels, relativeL2 } from "../engine/_models.ts";
 
 // "unsupported": a builder-only fixture.
 const SKIP = new Set(["unsupported"]);
 const models = fixturesPresent() ? referenceModels().filter((n) => !SKIP.has(n)) : [];
-
-// One profile fixed at the reference's shapes (the fresh inputs keep them): dynamic models (dynamic_batch, ResNet-50,
-// MobileNetV3 with a symbolic batch) need one, static ones must match it.
-function profilesOf(ref: ReturnType<typeof loadReference>) {
-  return [Object.fromEntries(Object.entries(ref.inputs).map(([k, v]) => [k, { min: v.shape, opt: v.shape, max: v.shape }]))];
-}
 
 // Float inputs get fresh values distributed like the reference's: normal with its mean and standard deviation,
 // clamped to its range (so inputs that must be positive stay so). A uniform spread over the whole range would
@@ -54,19 +48,23 @@ function freshInputs(ref: ReturnType<typeof loadReference>) {
   return out;
 }
 
+// The CPU executor is the oracle here: a model it cannot run is noted, not failed (its own tests cover it).
+async function cpuOracle(name: string, ref: ReturnType<typeof loadReference>, inputs: ReturnType<typeof freshInputs>) {
+  try {
+    await using cpu = await createEngine({ onnx: `${FIXTURES}${name}.onnx`, device: "cpu", provider: "builtin", profiles: profilesOf(ref) });
+    return await cpu.infer(inputs);
+  } catch (e) {
+    console.log(`[note] ${name}: the CPU executor cannot run it (${e instanceof Error ? e.message : e})`);
+    return undefined;
+  }
+}
+
 for (const name of models) for (const layout of ["nchw", "nhwc"] as const) {
   gpuTest(`exec_cuda ${name}: fp32 (${layout}) matches the CPU executor on fresh inputs, twice (graph replay)`, async () => {
     const ref = loadReference(name);
     const inputs = freshInputs(ref);
-    // The CPU executor is the oracle here: a model it cannot run is noted, not failed (its own tests cover it).
-    let want;
-    try {
-      await using cpu = await createEngine({ onnx: `${FIXTURES}${name}.onnx`, device: "cpu", provider: "builtin", profiles: profilesOf(ref) });
-      want = await cpu.infer(inputs);
-    } catch (e) {
-      console.log(`[note] ${name}: the CPU executor cannot run it (${e instanceof Error ? e.message : e})`);
-      return;
-    }
+    const want = await cpuOracle(name, ref, inputs);
+    if (!want) return;
     await using cuda = await createEngine({
       onnx: `${FIXTURES}${name}.onnx`,
       device: "cuda",
@@ -90,14 +88,8 @@ for (const name of models) {
   gpuTest(`exec_cuda ${name}: the fp16 plan matches the CPU executor within 2e-2 on fresh inputs, twice (graph replay)`, async () => {
     const ref = loadReference(name);
     const inputs = freshInputs(ref);
-    let want;
-    try {
-      await using cpu = await createEngine({ onnx: `${FIXTURES}${name}.onnx`, device: "cpu", provider: "builtin", profiles: profilesOf(ref) });
-      want = await cpu.infer(inputs);
-    } catch (e) {
-      console.log(`[note] ${name}: the CPU executor cannot run it (${e instanceof Error ? e.message : e})`);
-      return;
-    }
+    const want = await cpuOracle(name, ref, inputs);
+    if (!want) return;
     await using cuda = await createEngine({
       onnx: `${FIXTURES}${name}.onnx`,
       device: "cuda",

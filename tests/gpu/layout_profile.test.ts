@@ -5,14 +5,10 @@
 import { createEngine } from "../../lib/engine/session.ts";
 import { assert } from "../_assert.ts";
 import { gpuTest } from "../_gpu.ts";
-import { FIXTURES, fixturesPresent, loadReference, relativeL2 } from "../engine/_models.ts";
+import { FIXTURES, fixturesPresent, loadReference, profilesOf, relativeL2 } from "../engine/_models.ts";
 import { Stream } from "../../lib/cuda/stream.ts";
 
 interface Layer { name: string; op: string; kernel: string; precision: string }
-
-function profilesOf(ref: ReturnType<typeof loadReference>) {
-  return [Object.fromEntries(Object.entries(ref.inputs).map(([k, v]) => [k, { min: v.shape, opt: v.shape, max: v.shape }]))];
-}
 
 if (fixturesPresent()) {
   for (const [precision, tol] of [["fp32", 1e-4], ["tf32", 5e-3], ["fp16", 2e-2]] as const) {

@@ -15,8 +15,6 @@
 
 namespace dtexec {
 
-static uint64_t align256(uint64_t v) { return (v + 255) & ~255ull; }
-
 int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

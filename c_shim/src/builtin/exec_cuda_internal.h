@@ -21,7 +21,9 @@ struct denotrt_lt_gemm;
 namespace dtexec {
 
 constexpr uint64_t kNoOffset = ~0ull;
-constexpr size_t kWorkspaceLimit = 256u << 20;  // per cuDNN/cuBLASLt call; algorithms needing more are skipped
+constexpr size_t kWorkspaceLimit = 256u << 20;
+// Every executor buffer region starts 256-byte aligned (cuDNN and vector loads want it).
+inline uint64_t align256(uint64_t v) { return (v + 255) & ~255ull; }  // per cuDNN/cuBLASLt call; algorithms needing more are skipped
 
 struct Engine {
   const plan* p;

@@ -8,8 +8,6 @@
 
 namespace dtexec {
 
-static uint64_t align256(uint64_t v) { return (v + 255) & ~255ull; }
-
 // The laid-out tensors of layer i, inputs first, each once; returns how many (at most 8) and how many are inputs.
 static int32_t laid_out(const Context* c, int32_t i, int32_t* ts, int32_t* n_inputs) {
   const plan* p = c->e->p;
