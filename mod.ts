@@ -42,6 +42,7 @@ export {
   OptimizationProfile,
   Runtime,
 } from "./lib/engine/builder_api.ts";
+export { TimingCache } from "./lib/engine/timing_cache.ts";
 export {
   type DeviceKind,
   type InferInput,

@@ -13,6 +13,8 @@ export interface CliOptions {
   onnx?: string;
   loadEngine?: string;
   saveEngine?: string;
+  /** Built-in engine on CUDA: kernel choices read from and written back to this file. */
+  timingCacheFile?: string;
   precision: Precision;
   shapes: ShapeSpec;
   minShapes: ShapeSpec;
@@ -50,6 +52,7 @@ Model and build:
   --onnx=FILE               build an engine from this ONNX model
   --loadEngine=FILE         load a serialized plan instead of building
   --saveEngine=FILE         write the built plan here
+  --timingCacheFile=FILE    kernel timing cache: read before building, updated after (created when missing)
   --fp16 | --tf32           reduced precision (default: strict fp32; TensorRT's own default allows TF32)
   --minShapes=SPEC, --optShapes=SPEC, --maxShapes=SPEC
                             the optimization profile, e.g. --minShapes=x:1x3x224x224 (SPEC: name:NxCxHxW,...)
@@ -79,6 +82,7 @@ const OPTIONS = {
   onnx: { type: "string" },
   loadEngine: { type: "string" },
   saveEngine: { type: "string" },
+  timingCacheFile: { type: "string" },
   fp16: { type: "boolean" },
   tf32: { type: "boolean" },
   shapes: { type: "string" },
@@ -172,6 +176,7 @@ export function parseCliArgs(args: string[]): CliOptions | null {
     onnx: values.onnx,
     loadEngine: values.loadEngine,
     saveEngine: values.saveEngine,
+    timingCacheFile: values.timingCacheFile,
     precision: values.fp16 ? "fp16" : values.tf32 ? "tf32" : "fp32",
     shapes: values.shapes === undefined ? new Map() : parseShapeSpec(values.shapes, "--shapes"),
     minShapes: profile[0],

@@ -11,6 +11,7 @@ export interface OpenRequest {
   onnx?: string;
   loadEngine?: string;
   saveEngine?: string;
+  timingCacheFile?: string;
   provider: ProviderChoice;
   device: DeviceKind;
   precision: Precision;
@@ -52,6 +53,7 @@ export async function openEngine(req: OpenRequest): Promise<Opened> {
     precision: req.precision,
     profiles: profile ? [profile] : undefined,
     cache: req.saveEngine,
+    timingCache: req.timingCacheFile,
     onProgress: req.onProgress,
   });
   return { engine, buildMs: performance.now() - t0, built: true };

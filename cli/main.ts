@@ -78,6 +78,7 @@ async function run(o: CliOptions, say: (line: string) => void, io: CliIo): Promi
     onnx: o.onnx,
     loadEngine: o.loadEngine,
     saveEngine: o.saveEngine,
+    timingCacheFile: o.timingCacheFile,
     provider: o.provider,
     device,
     precision: o.precision,

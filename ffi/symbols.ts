@@ -85,6 +85,20 @@ export const symbols = {
     nonblocking: true,
   },
 
+  // Timing caches of the built-in engine (TensorRT's ITimingCache).
+  denotrt_timing_cache_create: { parameters: ["buffer", "u64", "buffer", ERR], result: "i32" },
+  denotrt_timing_cache_destroy: { parameters: ["pointer", ERR], result: "i32" },
+  denotrt_timing_cache_serialize: { parameters: ["pointer", "buffer", "u64", "buffer", ERR], result: "i32" },
+  denotrt_timing_cache_combine: { parameters: ["pointer", "pointer", "i32", ERR], result: "i32" },
+  denotrt_timing_cache_entries: { parameters: ["pointer"], result: "i64" },
+  denotrt_timing_cache_device: { parameters: ["pointer", "buffer", "u64", "buffer", "buffer", ERR], result: "i32" },
+  // Kernel timing takes seconds on the GPU: nonblocking.
+  denotrt_builtin_time_plan: {
+    parameters: ["buffer", "u64", "pointer", "i32", "pointer", "buffer", "u64", "buffer", ERR],
+    result: "i32",
+    nonblocking: true,
+  },
+
   // TensorRT (c_shim/include/denotrt_tensorrt.h). The plan-header reader is in every build; the rest exists only
   // where the shim was compiled against TensorRT's headers (denotrt_build_features() & 2), hence `optional`.
   denotrt_tensorrt_plan_version: { parameters: ["buffer", "u64", "buffer", "buffer", "buffer", ERR], result: "i32" },
@@ -112,4 +126,4 @@ export const symbols = {
 export type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /** The ABI version (DENOTRT_ABI_VERSION in denotrt.h) this table was written for. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define DENOTRT_ABI_VERSION 1u
+#define DENOTRT_ABI_VERSION 2u
 #define DENOTRT_VERSION_STRING "0.1.0"
 
 #if defined(__GNUC__)
@@ -97,7 +97,8 @@ typedef enum denotrt_handle_kind {
   DENOTRT_HANDLE_ENGINE = 5,
   DENOTRT_HANDLE_CONTEXT = 6,
   DENOTRT_HANDLE_BUILDER = 7,
-  DENOTRT_HANDLE_KIND_COUNT = 8
+  DENOTRT_HANDLE_TIMING_CACHE = 8,
+  DENOTRT_HANDLE_KIND_COUNT = 9
 } denotrt_handle_kind;
 
 DENOTRT_API int64_t denotrt_live_handles(int32_t kind);
@@ -248,6 +249,37 @@ DENOTRT_API int32_t denotrt_context_enqueue(denotrt_context* context, denotrt_st
  * capacity may be smaller to ask for it. DENOTRT_UNSUPPORTED for engines that cannot time layers (CPU, TensorRT). */
 DENOTRT_API int32_t denotrt_context_profile(denotrt_context* context, denotrt_stream* stream, int32_t runs,
                                             float* layer_ms, int32_t capacity, int32_t* count, denotrt_error* err);
+
+/* ---------------------------------------------------------------- timing caches (built-in engine)
+ * TensorRT's ITimingCache: kernel choices measured on one GPU, keyed by layer geometry, dtype, layout and fusion
+ * (docs/TIMING_CACHE.md). A build consults and extends a cache; a plan carries the entries its layers chose. */
+typedef struct denotrt_timing_cache denotrt_timing_cache;
+/* bytes/size: a serialized cache, or NULL/0 for an empty one. Foreign, truncated, corrupt or newer-version bytes
+ * are refused with DENOTRT_INVALID_ARGUMENT. */
+DENOTRT_API int32_t denotrt_timing_cache_create(const void* bytes, uint64_t size, denotrt_timing_cache** out,
+                                                denotrt_error* err);
+DENOTRT_API int32_t denotrt_timing_cache_destroy(denotrt_timing_cache* cache, denotrt_error* err);
+/* Writes the bytes when capacity suffices; *needed receives their length either way. */
+DENOTRT_API int32_t denotrt_timing_cache_serialize(denotrt_timing_cache* cache, void* out, uint64_t capacity,
+                                                   uint64_t* needed, denotrt_error* err);
+/* Adds other's entries to cache; caches measured on different GPUs are refused unless ignore_mismatch. */
+DENOTRT_API int32_t denotrt_timing_cache_combine(denotrt_timing_cache* cache, denotrt_timing_cache* other,
+                                                 int32_t ignore_mismatch, denotrt_error* err);
+/* Number of entries, or -1 for a handle that is not a live timing cache. */
+DENOTRT_API int64_t denotrt_timing_cache_entries(denotrt_timing_cache* cache);
+/* The GPU the entries were measured on (name "" while the cache is empty and unbound). */
+DENOTRT_API int32_t denotrt_timing_cache_device(denotrt_timing_cache* cache, char* name, uint64_t capacity,
+                                                int32_t* cc_major, int32_t* cc_minor, denotrt_error* err);
+/* The builder's kernel timing for a built-in plan on the current GPU: for each optimization profile, at its opt
+ * shapes, every layer with a choice of kernels takes it from `cache` (may be NULL) or times its candidates and adds
+ * the result to `cache`. `chosen` (may be NULL) receives exactly the entries the plan's layers use; a builder embeds
+ * them in the plan (plan format 2, tactics section) so engines run the measured kernels without timing again.
+ * kernels receives "layer name\tkernel\n" per layer that chose one (profile 0); *needed its length plus one.
+ * A cache measured on another GPU is refused (DENOTRT_INVALID_ARGUMENT) unless ignore_mismatch.
+ * Blocks for as long as timing takes (seconds); call it off the JavaScript thread. */
+DENOTRT_API int32_t denotrt_builtin_time_plan(const void* plan, uint64_t bytes, denotrt_timing_cache* cache,
+                                              int32_t ignore_mismatch, denotrt_timing_cache* chosen, char* kernels,
+                                              uint64_t capacity, uint64_t* needed, denotrt_error* err);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@
 import type { Attr, Graph, Tensor } from "./ir.ts";
 
 export const PLAN_MAGIC = "DNRTPLAN";
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 export const PLAN_HEADER_BYTES = 128;
 const WEIGHTS_ALIGN = 64;
 
@@ -32,6 +32,11 @@ export interface PlanOptions {
   version?: string;
   /** Kernel chosen per node name (the executors may choose when empty). */
   kernels?: Record<string, string>;
+  /**
+   * The timing-cache bytes of the kernels chosen at build time (docs/TIMING_CACHE.md): the CUDA executor runs these
+   * choices instead of timing again. Empty or absent: the executor times at run time.
+   */
+  tactics?: Uint8Array;
 }
 
 /** Growable little-endian byte writer. */
@@ -261,6 +266,10 @@ export function serializePlan(g: Graph, opts: PlanOptions = {}): Uint8Array {
     w.u32(attrs.length);
     for (const [k, a] of attrs) writeAttr(w, k, a);
   }
+  // Tactics (format 2).
+  const tactics = opts.tactics ?? new Uint8Array(0);
+  w.u64(tactics.length);
+  w.bytes(tactics);
   // Trailer + weights.
   w.u64(g.arenaBytes ?? 0);
   const trailerEnd = w.pos + 16;

@@ -1,7 +1,7 @@
 /** Live-handle counters kept by the shim: tests use them to prove nothing leaks. */
 import { sym } from "../../ffi/load.ts";
 
-export const HANDLE_KINDS = ["stream", "event", "hostBuffer", "deviceBuffer", "graph", "engine", "context", "builder"] as const;
+export const HANDLE_KINDS = ["stream", "event", "hostBuffer", "deviceBuffer", "graph", "engine", "context", "builder", "timingCache"] as const;
 export type HandleKind = typeof HANDLE_KINDS[number];
 
 /** How many handles of each kind are alive in the shim now. */

@@ -11,6 +11,7 @@ import { getDeviceInfo } from "../cuda/device.ts";
 import { buildBuiltinPlan } from "./builtin_builder.ts";
 import { Engine } from "./engine.ts";
 import { chooseDevice } from "./select.ts";
+import { TimingCache } from "./timing_cache.ts";
 import type { DeviceKind, Precision, ProfileShapes } from "./types.ts";
 
 export enum BuilderFlag {
@@ -58,6 +59,8 @@ export class BuilderConfig {
   readonly profiles: OptimizationProfile[] = [];
   memoryPoolLimit = Number.POSITIVE_INFINITY;
   device?: DeviceKind;
+  #timingCache: TimingCache | null = null;
+  #ignoreMismatch = false;
 
   setFlag(flag: BuilderFlag): void {
     this.flags.add(flag);
@@ -73,6 +76,27 @@ export class BuilderConfig {
   setMemoryPoolLimit(bytes: number): void {
     if (!(bytes > 0)) throw new InvalidArgumentError(`the memory pool limit must be a positive number of bytes, got ${bytes}`);
     this.memoryPoolLimit = bytes;
+  }
+  /** A timing cache, empty or from serialized bytes (TensorRT's createTimingCache); the caller disposes it. */
+  createTimingCache(bytes?: Uint8Array): TimingCache {
+    return new TimingCache(bytes);
+  }
+  /**
+   * The cache the build takes kernel choices from and adds its measurements to (TensorRT's setTimingCache). A cache
+   * measured on another GPU makes the build fail unless ignoreMismatch.
+   */
+  setTimingCache(cache: TimingCache, ignoreMismatch = false): boolean {
+    if (!(cache instanceof TimingCache)) throw new InvalidArgumentError("setTimingCache needs a TimingCache (createTimingCache())");
+    this.#timingCache = cache;
+    this.#ignoreMismatch = ignoreMismatch;
+    return true;
+  }
+  getTimingCache(): TimingCache | null {
+    return this.#timingCache;
+  }
+  /** Whether the build may take choices from a cache measured on another GPU. */
+  get timingCacheIgnoresMismatch(): boolean {
+    return this.#ignoreMismatch;
   }
   get precision(): Precision {
     return this.flags.has(BuilderFlag.FP16) ? "fp16" : this.flags.has(BuilderFlag.TF32) ? "tf32" : "fp32";
@@ -102,6 +126,7 @@ export class Builder {
       baseDir: network.baseDir,
       gpu: gpu && { name: gpu.name, computeCapability: gpu.computeCapability },
       memoryLimit: config.memoryPoolLimit,
+      timing: { cache: config.getTimingCache() ?? undefined, ignoreMismatch: config.timingCacheIgnoresMismatch },
     });
     return plan;
   }

@@ -5,6 +5,8 @@ import { serializePlan } from "../builder/plan.ts";
 import { PLAN_PRECISIONS } from "../builder/passes/precision.ts";
 import { DenotrtError, InvalidArgumentError, Status, UnsupportedError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
+import { timePlanKernels } from "./kernel_timing.ts";
+import type { TimingCache } from "./timing_cache.ts";
 import { type DeviceKind, LAYOUT_CHOICES, type LayoutChoice, type Precision, type ProfileShapes } from "./types.ts";
 
 export interface BuiltinBuildOptions {
@@ -19,11 +21,19 @@ export interface BuiltinBuildOptions {
   onProgress?: (phase: string, step: number, steps: number) => void;
   /** "auto" (default): NHWC around convolutions for CUDA fp16/tf32 plans, else NCHW (passes/choose_layout.ts). */
   layout?: LayoutChoice;
+  /**
+   * Kernel timing of CUDA plans on the GPU given in `gpu` (default on): choices come from `cache` where it has them
+   * and are measured otherwise (and added to it); the plan keeps what its layers chose. `false` leaves the choice to
+   * each engine at run time.
+   */
+  timing?: false | { cache?: TimingCache; ignoreMismatch?: boolean };
 }
 
 export interface BuiltinBuildResult {
   plan: Uint8Array;
   report: OptimizeReport;
+  /** Kernel timing, when it ran: milliseconds and how many kernel choices the plan keeps. */
+  kernelTiming?: { ms: number; choices: number };
 }
 
 export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptions): Promise<BuiltinBuildResult> {
@@ -61,15 +71,30 @@ export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptio
       Status.OUT_OF_MEMORY,
     );
   }
-  progress("serialize", 2, 3);
-  const plan = serializePlan(graph, {
+  const timing = opts.timing ?? {};
+  const timed = opts.device === "cuda" && opts.gpu !== undefined && timing !== false;
+  const steps = timed ? 4 : 3;
+  progress("serialize", 2, steps);
+  const header = {
     device: opts.device,
     gpuName: opts.gpu?.name ?? "",
-    computeCapability: opts.gpu?.computeCapability ?? [0, 0],
+    computeCapability: opts.gpu?.computeCapability ?? [0, 0] as [number, number],
     version: VERSION,
-  });
-  progress("done", 3, 3);
-  return { plan, report };
+  };
+  let plan = serializePlan(graph, header);
+  let kernelTiming: BuiltinBuildResult["kernelTiming"];
+  if (timed) {
+    progress("time kernels", 3, steps);
+    const t = await timePlanKernels(plan, {
+      cache: timing.cache,
+      ignoreMismatch: timing.ignoreMismatch,
+      layerNameBytes: graph.nodes.reduce((n, node) => n + 3 * node.name.length + 72, 0),
+    });
+    plan = serializePlan(graph, { ...header, kernels: t.kernels, tactics: t.tactics });
+    kernelTiming = { ms: t.ms, choices: t.choices };
+  }
+  progress("done", steps, steps);
+  return { plan, report, kernelTiming };
 }
 
 function mib(bytes: number): string {

@@ -12,6 +12,7 @@ import { Stream } from "../cuda/stream.ts";
 import { buildBuiltinPlan } from "./builtin_builder.ts";
 import { Engine, type ExecutionContext } from "./engine.ts";
 import { chooseDevice, chooseProvider } from "./select.ts";
+import { TimingCache } from "./timing_cache.ts";
 import { buildTensorRTPlan, tensorrtStatus } from "./tensorrt.ts";
 import type {
   DeviceKind, InferInput, InferOutput, LayoutChoice, Precision, ProfileShapes, Provider, TensorInfo,
@@ -39,6 +40,12 @@ export interface CreateEngineOptions {
    * fp16 or tf32 (tensor-core convolutions are NHWC-native) and NCHW otherwise.
    */
   layout?: LayoutChoice;
+  /**
+   * Built-in engine on CUDA: a timing-cache file (trtexec's --timingCacheFile). Kernel choices are read from it when
+   * the plan is built, and what the build measured is written back, so rebuilding skips the timing. A missing file
+   * starts an empty cache; one measured on another GPU is an error.
+   */
+  timingCache?: string;
 }
 
 export interface InferOptions {
@@ -81,6 +88,30 @@ function hostPlacedInputs(engine: Engine): Set<string> {
   return new Set(io.filter((t) => t.mode === "input" && t.location === "host").map((t) => t.name));
 }
 
+/** Writes through a temporary file and a rename, so a concurrent reader never sees half a file. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeFile(tmp, bytes);
+  await Deno.rename(tmp, path);
+}
+
+/** A timing-cache file's cache; an empty one where the file does not exist yet. */
+async function readTimingCache(path: string): Promise<TimingCache> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new InvalidArgumentError(`cannot read the timing cache file '${path}': ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  try {
+    return new TimingCache(bytes);
+  } catch (e) {
+    throw new InvalidArgumentError(`the timing cache file '${path}' is not usable: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
 /** Builds or loads a plan and returns a ready engine with its context, stream and buffers. */
 export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {
   const device = chooseDevice(options.device);
@@ -118,6 +149,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
     });
   } else {
     const gpu = device === "cuda" ? getDeviceInfo(0) : undefined;
+    using cache = options.timingCache !== undefined && gpu ? await readTimingCache(options.timingCache) : undefined;
     built = (await buildBuiltinPlan(onnx, {
       precision: options.precision ?? "fp32",
       profiles: options.profiles ?? [],
@@ -127,13 +159,11 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       memoryLimit: options.memoryLimit,
       onProgress: options.onProgress,
       layout: options.layout,
+      timing: { cache },
     })).plan;
+    if (cache && options.timingCache !== undefined) await writeAtomically(options.timingCache, cache.serialize());
   }
-  if (options.cache !== undefined) {
-    const tmp = `${options.cache}.${Deno.pid}.tmp`;
-    await Deno.writeFile(tmp, built);
-    await Deno.rename(tmp, options.cache); // atomic: a concurrent reader never sees half a plan
-  }
+  if (options.cache !== undefined) await writeAtomically(options.cache, built);
   return new InferenceEngine(new Engine(built, device), choice.reason);
 }
 

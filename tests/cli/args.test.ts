@@ -18,8 +18,10 @@ Deno.test("every flag of the issue parses", () => {
     "--optShapes=x:8x3x224x224", "--maxShapes=x:32x3x224x224", "--batch=8", "--iterations=50", "--duration=1.5",
     "--warmUp=0", "--useCudaGraph", "--noDataTransfers", "--provider=builtin", "--device=cuda", "--exportTimes=t.json",
     "--exportLayerInfo=l.json", "--json", "--inputSets=2", "--verbose", "--streams=2",
+    "--timingCacheFile=m.timing",
   ])!;
   assertEquals(o.streams, 2);
+  assertEquals(o.timingCacheFile, "m.timing");
   assertEquals(o.precision, "fp16");
   assertEquals(o.shapes.get("x"), [8, 3, 224, 224]);
   assertEquals(o.maxShapes.get("x"), [32, 3, 224, 224]);

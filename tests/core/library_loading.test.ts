@@ -4,7 +4,7 @@ import { assert, assertEquals } from "../_assert.ts";
 
 Deno.test("the library loads and reports its version and ABI", () => {
   const info = libraryInfo();
-  assertEquals(info.abiVersion, 1);
+  assertEquals(info.abiVersion, 2);
   assert(/^\d+\.\d+\.\d+$/.test(info.version), info.version);
   assert(info.cuda);
 });

@@ -55,7 +55,7 @@ Deno.test("plan: foreign bytes are refused", () => {
 Deno.test("plan: a future format version is refused", () => {
   const p = samplePlan();
   new DataView(p.buffer).setUint32(8, 99, true);
-  expectPlanError(p, /plan format version 99 is newer than this shim reads \(version 1/);
+  expectPlanError(p, /plan format version 99 is newer than this shim reads \(version 2/);
 });
 
 Deno.test("plan: truncated plans are refused at every length", () => {

@@ -323,3 +323,65 @@ int32_t denotrt_builtin_deserialize(const void* bytes, uint64_t size, int32_t de
   *engine = e;
   return DENOTRT_OK;
 }
+
+/* ------------------------------------------------------------------ build-time kernel timing */
+/* One context per optimization profile, its inputs set to the profile's opt shapes: applying those shapes makes the
+ * CUDA executor choose every layer's kernel (from the caches attached, or by timing), and record the choices. */
+static int32_t time_profile(builtin_engine* e, int32_t profile, denotrt_error* err) {
+  const plan* p = e->p;
+  builtin_context* c = NULL;
+  int32_t rc = b_context_create(e, (void**)&c, err);
+  if (rc) return rc;
+  if (p->num_profiles > 0) rc = shapes_set_profile(c->shapes, profile, err);
+  for (int32_t k = 0; k < p->num_inputs && rc == DENOTRT_OK; k++) {
+    const plan_range* r = plan_profile_range(p, profile, k);
+    if (r) rc = shapes_set_input(c->shapes, p->tensors[p->inputs[k]].name, r->rank, r->opt, err);
+  }
+  if (rc == DENOTRT_OK) rc = apply_shapes(c, err);
+  b_context_destroy(c, NULL);
+  return rc;
+}
+
+int32_t denotrt_builtin_time_plan(const void* bytes, uint64_t size, denotrt_timing_cache* cache, int32_t ignore_mismatch,
+                                  denotrt_timing_cache* chosen, char* kernels, uint64_t capacity, uint64_t* needed,
+                                  denotrt_error* err) {
+  static const char* api = "denotrt_builtin_time_plan";
+  if (!bytes || !size) return DENOTRT_BAD_ARG(err, api, "the plan is empty");
+  if (cache && !denotrt_tag_ok(cache, DENOTRT_HANDLE_TIMING_CACHE)) return DENOTRT_BAD_ARG(err, api, "cache is not a live timing cache");
+  if (chosen && !denotrt_tag_ok(chosen, DENOTRT_HANDLE_TIMING_CACHE)) return DENOTRT_BAD_ARG(err, api, "chosen is not a live timing cache");
+  const denotrt_engine_ops* ops;
+  builtin_engine* e = NULL;
+  int32_t rc = denotrt_builtin_deserialize(bytes, size, DENOTRT_DEVICE_CUDA, &ops, (void**)&e, err);
+  if (rc) return rc;
+  const plan* p = e->p;
+  if (!e->ex->attach_timing) rc = denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "", "the %s executor times nothing", e->ex->name);
+  if (rc == DENOTRT_OK) rc = e->ex->attach_timing(e->ex_engine, cache, chosen, ignore_mismatch, err);
+  int32_t host_inputs = 0;
+  for (int32_t k = 0; k < p->num_inputs; k++) host_inputs |= (p->tensors[p->inputs[k]].flags & PLAN_TENSOR_HOST) != 0;
+  if (rc == DENOTRT_OK && host_inputs)
+    /* Shapes there depend on input values the builder does not have: contexts choose at run time instead. */
+    denotrt_log_write(DENOTRT_SEVERITY_INFO, "the plan reads shape values from an input: its kernels are timed when a "
+                                             "context first runs, not at build time");
+  /* Profile 0 last, so the kernels reported are profile 0's. */
+  for (int32_t prof = (p->num_profiles > 0 ? p->num_profiles : 1) - 1; prof >= 0 && rc == DENOTRT_OK && !host_inputs; prof--)
+    rc = time_profile(e, prof, err);
+  if (rc == DENOTRT_OK) {
+    sbuf b = {0};
+    for (int32_t i = 0; i < p->num_layers; i++) {
+      const char* k = e->ex->layer_kernel ? e->ex->layer_kernel(e->ex_engine, i) : NULL;
+      if (!k || !*k) continue;
+      sb_put(&b, p->layers[i].name, strlen(p->layers[i].name));
+      sb_put(&b, "\t", 1);
+      sb_put(&b, k, strlen(k));
+      sb_put(&b, "\n", 1);
+    }
+    if (b.oom) rc = denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "realloc", "", "out of host memory");
+    else {
+      if (needed) *needed = b.len + 1;
+      if (kernels && capacity > 0) denotrt_copy_str(kernels, capacity, b.s ? b.s : "");
+    }
+    free(b.s);
+  }
+  b_destroy(e, NULL);
+  return rc;
+}

@@ -303,6 +303,6 @@ static int32_t enqueue(void* impl, void* stream, denotrt_error* err) {
 
 static const builtin_executor_ops kCpuOps = {
     "cpu", engine_create, engine_destroy, context_create, context_destroy, set_shapes, set_address, enqueue, NULL,
-    NULL};
+    NULL, NULL};
 
 const builtin_executor_ops* denotrt_exec_cpu_ops(void) { return &kCpuOps; }

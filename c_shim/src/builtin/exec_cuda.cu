@@ -86,6 +86,7 @@ static void engine_destroy(void* ee) {
   free(e->nhwc);
   free(e->device_layer);
   free((void*)e->chosen_kernel);
+  tc_free(e->tactics);
   free(e);
 }
 
@@ -124,7 +125,7 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
     }
     e->device_layer[i] = 1;
     e->nhwc[i] = (uint8_t)layout_layer_is_nhwc(l);
-    denotrt_copy_str(p->layers[i].kernel, PLAN_KERNEL_CHARS, "cuda");
+    if (!p->layers[i].kernel[0]) denotrt_copy_str(p->layers[i].kernel, PLAN_KERNEL_CHARS, "cuda");
   }
   // Constants: one allocation, one copy (weights never change after this).
   uint64_t total = 0;
@@ -135,6 +136,11 @@ static int32_t engine_create(plan* p, void** out, denotrt_error* err) {
       e->const_offset[t] = total;
       total = align256(total + pt->data_bytes);
     }
+  }
+  int32_t trc = load_tactics(e, err);
+  if (trc != DENOTRT_OK) {
+    engine_destroy(e);
+    return trc;
   }
   total = plan_krsc_weights(e, total);
   if (total > 0) {
@@ -439,6 +445,7 @@ static const builtin_executor_ops kCudaOps = {
     dtexec::enqueue,
     dtexec::layer_kernel,
     dtexec::profile,
+    dtexec::attach_timing,
 };
 
 extern "C" const builtin_executor_ops* denotrt_exec_cuda_ops(void) { return &kCudaOps; }

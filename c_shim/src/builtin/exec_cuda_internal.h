@@ -6,6 +6,7 @@
 
 #include "../cuda_ops/ops.h"
 #include "exec_cuda.h"
+#include "timing_cache.h"
 
 #ifdef DENOTRT_WITH_CUDNN
 #include "../cudnn/cudnn_conv.h"
@@ -36,6 +37,13 @@ struct Engine {
   const char** chosen_kernel;
   uint8_t* nhwc;           // [num_layers] 1 for NHWC layers (layout.h)
   uint64_t* krsc_offset;   // [num_tensors] offset in weights of a KRSC copy of an NHWC conv's filter, or kNoOffset
+  // Kernel choices (exec_cuda_tactics.cu). tactics: owned; the plan's build-time choices, plus what contexts time at
+  // shapes the build did not see (so no context times the same layer twice). source / chosen: borrowed, set only
+  // while a builder times the plan (denotrt_builtin_time_plan): the user's cache, consulted and extended, and the
+  // cache that receives every entry a layer uses.
+  denotrt_timing_cache* tactics;
+  denotrt_timing_cache* source;
+  denotrt_timing_cache* chosen;
 };
 
 // Planned per layer for the current shapes (set_shapes), reused by every enqueue and capture.
@@ -116,6 +124,16 @@ int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, cons
 #endif
     ;
 void free_caches(Context* c);
+// Kernel choices (exec_cuda_tactics.cu).
+// Loads the plan's tactics into e->tactics; a plan timed on another GPU keeps none (logged), and is re-timed.
+int32_t load_tactics(Engine* e, denotrt_error* err);
+// The stored choice for key, from the engine's table or (at build time) the builder's cache.
+bool find_tactic(Engine* e, const tc_entry* key, tc_entry* out);
+// Records the choice a layer runs: in the engine's table, and at build time in the builder's caches.
+int32_t record_tactic(Engine* e, const tc_entry* entry, denotrt_error* err);
+// builtin_executor_ops.attach_timing.
+int32_t attach_timing(void* ee, denotrt_timing_cache* source, denotrt_timing_cache* chosen, int32_t ignore_mismatch,
+                      denotrt_error* err);
 // builtin_executor_ops.profile (exec_cuda_profile.cu).
 int32_t profile(void* cc, void* stream, int32_t runs, float* layer_ms, denotrt_error* err);
 

@@ -145,6 +145,20 @@ int32_t conv_geometry(Context* c, const plan_layer* l, bool transpose, dtops::Co
 // ---------------------------------------------------------------- preparation (set_shapes time)
 static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
 #ifdef DENOTRT_WITH_CUDNN
+// What decides a legacy cuDNN conv's choice: the geometry, dtype, layout, fusion and math it runs with.
+static tc_entry conv_tactic_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t fuse, int32_t tf32,
+                                int32_t nhwc) {
+  tc_entry e;
+  memset(&e, 0, sizeof e);
+  const int64_t k[] = {TC_KIND_CUDNN_LEGACY_CONV, dtype, tf32, nhwc, fuse, d.spatial, d.n, d.c, d.k, d.group,
+                       d.in[0], d.in[1], d.out[0], d.out[1], d.kernel[0], d.kernel[1], d.stride[0], d.stride[1],
+                       d.pad_begin[0], d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
+  static_assert(sizeof k / sizeof k[0] <= TC_MAX_KEY, "conv key too long");
+  e.key_len = (int32_t)(sizeof k / sizeof k[0]);
+  memcpy(e.key, k, sizeof k);
+  return e;
+}
+
 static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
   const plan_layer* l = &c->e->p->layers[i];
   LayerPrep* pr = &c->prep[i];
@@ -153,7 +167,7 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
   if (c->cudnn_failed || getenv("DENOTRT_NO_CUDNN")) return DENOTRT_OK;
   int32_t dtype = tensor_dtype(c, OUT(0));
   dtops::ConvDesc d;
-  int64_t pe[2];
+  int64_t pe[2] = {0, 0};
   RC(conv_geometry(c, l, false, &d, pe, err));
   Act a;
   RC(conv_act(l, &a, err));
@@ -185,10 +199,24 @@ static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_erro
         return DENOTRT_OK;
       }
     }
+    // The choice measured before (the plan's, or the builder's cache), else a search whose result is recorded.
+    tc_entry tk = conv_tactic_key(d, pe, dtype, fuse, tf32, nhwc), stored;
+    denotrt_conv_tactic forced, chosen;
+    bool have = find_tactic(c->e, &tk, &stored) && stored.value_len >= 3;
+    if (have) forced = denotrt_conv_tactic{(int32_t)stored.value[0], (int32_t)stored.value[1], (int32_t)stored.value[2],
+                                           stored.workspace, stored.ms};
     denotrt_cudnn_conv* cv = nullptr;
-    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, tf32, nhwc, d, pe, fuse, kWorkspaceLimit, &cv, err);
+    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, tf32, nhwc, d, pe, fuse, kWorkspaceLimit,
+                                           have ? &forced : nullptr, &chosen, &cv, err);
     if (rc == DENOTRT_UNSUPPORTED) return DENOTRT_OK;
     if (rc != DENOTRT_OK) return rc;
+    tk.value_len = 3;
+    tk.value[0] = chosen.algo;
+    tk.value[1] = chosen.math;
+    tk.value[2] = chosen.fused_ok;
+    tk.workspace = chosen.workspace;
+    tk.ms = chosen.ms;
+    if ((rc = record_tactic(c->e, &tk, err)) != DENOTRT_OK) { denotrt_cudnn_conv_destroy(cv); return rc; }
     if (c->n_convs == c->cap_convs) {
       int32_t cap = c->cap_convs ? 2 * c->cap_convs : 16;
       ConvCacheEntry* n = (ConvCacheEntry*)realloc(c->convs, cap * sizeof *n);

@@ -38,6 +38,11 @@ typedef struct builtin_executor_ops {
   /* Median milliseconds per layer over `runs` layer-by-layer runs (no graphs), layer_ms[num_layers]; host layers
    * get 0. Shapes are applied. May be NULL (the executor cannot time layers). */
   int32_t (*profile)(void* exec_context, void* cuda_stream, int32_t runs, float* layer_ms, denotrt_error* err);
+  /* Build-time kernel timing (denotrt_builtin_time_plan): choices come from `source` when it has them, and every
+   * choice made is added to `source` and to `chosen` (either may be NULL). A source measured on another GPU is
+   * refused unless ignore_mismatch. May be NULL (the executor chooses nothing: the CPU). */
+  int32_t (*attach_timing)(void* exec_engine, denotrt_timing_cache* source, denotrt_timing_cache* chosen,
+                           int32_t ignore_mismatch, denotrt_error* err);
 } builtin_executor_ops;
 
 const builtin_executor_ops* denotrt_exec_cpu_ops(void);

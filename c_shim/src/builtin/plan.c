@@ -148,6 +148,7 @@ void plan_free(plan* p) {
       free(l->attrs);
     }
   free(p->layers);
+  free(p->tactics);
   free(p->weights);
   free(p);
 }
@@ -443,6 +444,24 @@ int32_t plan_parse(const void* bytes, uint64_t size, plan** out, denotrt_error* 
   if (!read_index_list(&r, p, &p->num_outputs, &p->outputs, PLAN_TENSOR_OUTPUT, "the output list")) goto fail;
   if (!read_profiles(&r, p)) goto fail;
   if (!read_layers(&r, p)) goto fail;
+  if (p->format_version >= 2) {
+    /* The builder's kernel choices: timing-cache bytes, validated when the CUDA executor loads them. */
+    r.what = "the tactics section";
+    p->tactics_bytes = rd_u64(&r);
+    if (r.failed) goto fail;
+    if (p->tactics_bytes > body_size - r.pos) {
+      rd_fail(&r, "the tactics section runs past the body");
+      goto fail;
+    }
+    if (p->tactics_bytes) {
+      p->tactics = (uint8_t*)malloc(p->tactics_bytes);
+      if (!p->tactics) {
+        rd_fail(&r, "out of host memory");
+        goto fail;
+      }
+      rd_bytes(&r, p->tactics, p->tactics_bytes);
+    }
+  }
   r.what = "the arena and weights trailer";
   p->arena_bytes = rd_u64(&r);
   uint64_t w_off = rd_u64(&r);

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define PLAN_MAGIC "DNRTPLAN"
-#define PLAN_FORMAT_VERSION 1u
+#define PLAN_FORMAT_VERSION 2u /* 2 added the tactics section; version 1 plans still parse */
 #define PLAN_HEADER_BYTES 128u
 #define PLAN_WEIGHTS_ALIGN 64u
 #define PLAN_KERNEL_CHARS 64
@@ -110,6 +110,8 @@ typedef struct plan {
   int32_t num_layers;
   plan_layer* layers; /* topologically sorted */
   uint64_t arena_bytes;
+  uint8_t* tactics; /* format >= 2: a timing cache (timing_cache.h) of the kernels chosen at build time; owned */
+  uint64_t tactics_bytes;
   uint8_t* weights; /* 64-byte aligned, owned */
   uint64_t weights_bytes;
 } plan;

@@ -15,7 +15,10 @@
   X(cudnnCreateConvolutionDescriptor) X(cudnnSetConvolutionNdDescriptor) X(cudnnSetConvolutionGroupCount)        \
   X(cudnnSetConvolutionMathType) X(cudnnDestroyConvolutionDescriptor) X(cudnnCreateActivationDescriptor)         \
   X(cudnnSetActivationDescriptor) X(cudnnDestroyActivationDescriptor) X(cudnnFindConvolutionForwardAlgorithm)    \
-  X(cudnnGetConvolutionForwardWorkspaceSize) X(cudnnConvolutionForward) X(cudnnConvolutionBiasActivationForward)
+  X(cudnnGetConvolutionForwardWorkspaceSize) X(cudnnConvolutionForward) X(cudnnConvolutionBiasActivationForward) \
+  /* the graph (backend) API, cudnn_graph_conv.cu */                                                             \
+  X(cudnnBackendCreateDescriptor) X(cudnnBackendDestroyDescriptor) X(cudnnBackendSetAttribute)                   \
+  X(cudnnBackendGetAttribute) X(cudnnBackendFinalize) X(cudnnBackendExecute)
 
 struct denotrt_cudnn_api {
 #define DENOTRT_CUDNN_PTR(name) decltype(&::name) name;

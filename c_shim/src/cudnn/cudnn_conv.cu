@@ -71,6 +71,7 @@ struct Candidate {
   size_t memory;
   float find_ms;
   int fused_ok;
+  float ms;  // median as it runs (re-timed), else Find's time
 };
 
 static size_t elems(const dtops::ConvDesc& d, int which) {  // 0 x, 1 w, 2 y
@@ -137,6 +138,7 @@ static int32_t time_candidates(denotrt_cudnn_conv* c, void* handle, const dtops:
     if (st != CUDNN_STATUS_SUCCESS) continue;  // this candidate cannot run after all: skip it
     for (int a = 1; a < 5; ++a)
       for (int b = a; b > 0 && times[b] < times[b - 1]; --b) { float t = times[b]; times[b] = times[b - 1]; times[b - 1] = t; }
+    cand[i].ms = times[2];
     if (times[2] < best_ms) { best_ms = times[2]; *best = i; }
   }
   cudaFree(x); cudaFree(w); cudaFree(y); cudaFree(bias); cudaFree(work);
@@ -146,8 +148,29 @@ static int32_t time_candidates(denotrt_cudnn_conv* c, void* handle, const dtops:
   return rc;
 }
 
+// Takes a choice measured earlier when cuDNN still runs it here within the workspace limit; 0 when it does not.
+static int take_forced(denotrt_cudnn_conv* c, void* handle, const denotrt_conv_tactic& t, size_t limit,
+                       denotrt_conv_tactic* chosen) {
+  const denotrt_cudnn_api* api = c->api;
+  if (t.algo < 0 || t.algo >= CUDNN_CONVOLUTION_FWD_ALGO_COUNT) return 0;
+  if (t.math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return 0;
+  if (!c->allow_tf32 && c->dtype == DENOTRT_FLOAT32 && t.math != CUDNN_FMA_MATH) return 0;  // strict fp32 stays FMA
+  if (api->cudnnSetConvolutionMathType(c->conv, (cudnnMathType_t)t.math) != CUDNN_STATUS_SUCCESS) return 0;
+  size_t ws = 0;
+  if (api->cudnnGetConvolutionForwardWorkspaceSize((cudnnHandle_t)handle, c->x, c->w, c->conv, c->y,
+                                                   (cudnnConvolutionFwdAlgo_t)t.algo, &ws) != CUDNN_STATUS_SUCCESS ||
+      ws > limit)
+    return 0;
+  c->algo = (cudnnConvolutionFwdAlgo_t)t.algo;
+  // Find may have reported more workspace than the size query does: give the algorithm what it was timed with.
+  c->workspace = ws > t.workspace ? ws : t.workspace;
+  c->fuse_relu = c->fuse_relu && t.fused_ok;
+  *chosen = denotrt_conv_tactic{t.algo, t.math, t.fused_ok, c->workspace, t.ms};
+  return 1;
+}
+
 static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc& d, size_t limit,
-                     denotrt_error* err) {
+                     const denotrt_conv_tactic* forced, denotrt_conv_tactic* chosen, denotrt_error* err) {
   const denotrt_cudnn_api* api = c->api;
   cudnnDataType_t dt = c->dtype == DENOTRT_FLOAT16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
   DENOTRT_CUDNN_CHECK(err, api, cudnnCreateTensorDescriptor, &c->x);
@@ -176,6 +199,12 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, math);
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetActivationDescriptor, c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
                       0.0);
+  if (forced) {
+    if (take_forced(c, handle, *forced, limit, chosen)) return DENOTRT_OK;
+    denotrt_log_write(DENOTRT_SEVERITY_WARNING, "a stored cuDNN convolution choice is not accepted by this cuDNN; "
+                                                "searching again");
+    DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, math);
+  }
   // Every algorithm cuDNN can run here, measured by cudnnFind; then each candidate timed again as it will really run
   // (with the fused bias + ReLU call where the layer fuses one: Find times the plain convolution only, and an
   // algorithm without a fused variant then costs an extra pass over the output).
@@ -192,7 +221,8 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
     if (perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
     // Strict fp32 keeps FMA math whatever Find reports; otherwise the algorithm runs with the math type it was
     // measured with.
-    cand[n++] = Candidate{perf[i].algo, math != CUDNN_FMA_MATH ? perf[i].mathType : math, perf[i].memory, perf[i].time, 1};
+    cand[n++] = Candidate{perf[i].algo, math != CUDNN_FMA_MATH ? perf[i].mathType : math, perf[i].memory, perf[i].time, 1,
+                          perf[i].time};
   }
   if (n == 0)
     return denotrt_fail(err, DENOTRT_CUDNN_ERROR, CUDNN_STATUS_NOT_SUPPORTED, "cudnnFindConvolutionForwardAlgorithm",
@@ -209,11 +239,14 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   c->algo = cand[best].algo;
   c->workspace = cand[best].memory;
   c->fuse_relu = c->fuse_relu && (n == 1 || cand[best].fused_ok);
+  *chosen = denotrt_conv_tactic{(int32_t)cand[best].algo, (int32_t)cand[best].math, c->fuse_relu ? 1 : 0,
+                                cand[best].memory, cand[best].ms};
   return DENOTRT_OK;
 }
 
 int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, int32_t nhwc, const dtops::ConvDesc& d0,
                                   const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
+                                  const denotrt_conv_tactic* forced, denotrt_conv_tactic* chosen,
                                   denotrt_cudnn_conv** out, denotrt_error* err) {
   dtops::ConvDesc d = d0;
   int64_t pe[2] = {pad_end[0], d.spatial > 1 ? pad_end[1] : 0};
@@ -248,7 +281,7 @@ int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf3
   c->k = d.k;
   c->inner = nhwc ? 1 : d.out[0] * d.out[1];  // the epilogue's channel index is (i / inner) % k
   c->n_total = d.n * d.k * d.out[0] * d.out[1];
-  rc = build(c, handle, d, workspace_limit, err);
+  rc = build(c, handle, d, workspace_limit, forced, chosen, err);
   if (rc != DENOTRT_OK) {
     denotrt_cudnn_conv_destroy(c);
     return rc == DENOTRT_UNSUPPORTED ? DENOTRT_CUDNN_ERROR : rc;  // UNSUPPORTED is reserved for "use own kernel"
