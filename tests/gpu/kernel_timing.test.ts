@@ -87,6 +87,29 @@ if (fixturesPresent()) {
     });
   }
 
+  gpuTest("kernel timing: fp16 convs choose between cuDNN graph engines and legacy algorithms; DENOTRT_NO_CUDNN_GRAPH keeps legacy", async () => {
+    const ref = loadReference("layout_mix");
+    const run = async () => {
+      const built = await build("layout_mix", "fp16");
+      using engine = new Engine(built.plan, "cuda");
+      return Object.values(convKernels(engine));
+    };
+    const chosen = await run();
+    assert(chosen.every((k) => k.startsWith("cudnn_")), chosen.join(", "));
+    console.log(`  layout_mix fp16 convs: ${chosen.join(", ")}`);
+    Deno.env.set("DENOTRT_NO_CUDNN_GRAPH", "1");
+    try {
+      const legacy = await run();
+      assert(legacy.every((k) => k.startsWith("cudnn_") && !k.startsWith("cudnn_graph")), legacy.join(", "));
+    } finally {
+      Deno.env.delete("DENOTRT_NO_CUDNN_GRAPH");
+    }
+    await using engine = await createEngine({ plan: (await build("layout_mix", "fp16")).plan, device: "cuda" });
+    const got = await engine.infer(ref.inputs);
+    const err = relativeL2(got.y.data as ArrayLike<number>, ref.outputs.y.data as ArrayLike<number>);
+    assert(err <= 2e-2, `relative L2 ${err}`);
+  });
+
   gpuTest("kernel timing: a cache from another GPU is refused unless ignoreMismatch", async () => {
     using other = new TimingCache(encodeCache({ version: 1, gpu: "NVIDIA A100-SXM4-80GB", cc: [8, 0], entries: [convEntry(1)] }));
     await assertRejects(() => build("layout_mix", "fp16", other), InvalidArgumentError, /measured on 'NVIDIA A100-SXM4-80GB'.*ignoreMismatch/);
@@ -99,11 +122,13 @@ if (fixturesPresent()) {
     using cache = new TimingCache();
     await build("layout_mix", "fp16", cache);
     const contents = decodeCache(cache.serialize());
-    for (const e of contents.entries) e.value[0] = 99n; // no such cudnnConvolutionFwdAlgo_t
+    // Kind 1 (legacy): no such cudnnConvolutionFwdAlgo_t. Kind 2 (graph): no such engine.
+    for (const e of contents.entries) e.value[0] = e.key[0] === 1n ? 99n : 9999n;
     using broken = new TimingCache(encodeCache(contents));
     const { result, lines } = await withLog(() => build("layout_mix", "fp16", broken));
-    assert(lines.some((l) => /not accepted by this cuDNN; searching again/.test(l)), lines.join("\n"));
-    assert(decodeCache(broken.serialize()).entries.every((e) => e.value[0] >= 0n && e.value[0] < 8n), "repaired choices");
+    assert(lines.some((l) => /searching again/.test(l)), lines.join("\n"));
+    const repaired = decodeCache(broken.serialize()).entries;
+    assert(repaired.every((e) => e.key[0] === 1n ? e.value[0] >= 0n && e.value[0] < 8n : e.value[0] !== 9999n), "repaired choices");
     const ref = loadReference("layout_mix");
     await using engine = await createEngine({ plan: result.plan, device: "cuda" });
     const got = await engine.infer(ref.inputs);
@@ -156,9 +181,23 @@ if (fixturesPresent()) {
     t0 = performance.now();
     const warm = await buildBuiltinPlan(onnx, { ...opts, timing: { cache } });
     const cached = performance.now() - t0;
+    using engine = new Engine(first.plan, "cuda");
+    const kernels = Object.values(convKernels(engine));
+    const graphConvs = kernels.filter((k) => k.startsWith("cudnn_graph")).length;
     console.log(`  ResNet-50 fp16 build: ${(cold / 1000).toFixed(2)} s with timing (${first.kernelTiming!.ms.toFixed(0)} ms of it timing ` +
-      `${first.kernelTiming!.choices} choices), ${(cached / 1000).toFixed(2)} s from the cache`);
+      `${first.kernelTiming!.choices} choices), ${(cached / 1000).toFixed(2)} s from the cache; ${graphConvs} of ` +
+      `${kernels.length} convs on cuDNN graph engines`);
     assert(cold < 60_000, `build took ${cold} ms`);
     assert(warm.kernelTiming!.ms < first.kernelTiming!.ms, "the cached rebuild times less");
+    // A batch other than the profile's opt runs the choices measured at opt (as TensorRT does), without timing again:
+    // its first inference costs far less than the build's timing did.
+    await using session = await createEngine({ plan: first.plan, device: "cuda" });
+    const x = new Float32Array(8 * 3 * 224 * 224).map(() => Math.random() * 2 - 1);
+    t0 = performance.now();
+    const out = await session.infer({ x: { data: x, shape: [8, 3, 224, 224] } });
+    const firstRun = performance.now() - t0;
+    console.log(`  first inference at batch 8 (opt 32): ${firstRun.toFixed(0)} ms`);
+    assertEquals(out.y.shape, [8, 1000]);
+    assert(firstRun < first.kernelTiming!.ms / 4, `first run at a new batch took ${firstRun} ms: was it timed again?`);
   });
 }

@@ -71,7 +71,7 @@ Deno.test({
         libPath = la.path;
         assertEquals(lb.path, la.path);
         assert(libPath.startsWith(`${cache}/${VERSION}/`) && libPath.endsWith("/libdenotrt.so"), libPath);
-        assertEquals(la.abiVersion, 1);
+        assertEquals(la.abiVersion, 2);
         const lines = [...buildLines(a.stderr), ...buildLines(b.stderr)];
         assertEquals(lines.length, 1, `${show(a)}\n${show(b)}`);
         assert(lines[0].includes(libPath.slice(0, libPath.lastIndexOf("/"))), lines[0]);

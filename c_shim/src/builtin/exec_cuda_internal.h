@@ -10,8 +10,10 @@
 
 #ifdef DENOTRT_WITH_CUDNN
 #include "../cudnn/cudnn_conv.h"
+#include "../cudnn/cudnn_graph_conv.h"
 #else
 struct denotrt_cudnn_conv;
+struct denotrt_cudnn_graph_conv;
 #endif
 #ifdef DENOTRT_WITH_CUBLASLT
 #include "../cublaslt/cublaslt_gemm.h"
@@ -48,7 +50,9 @@ struct Engine {
 
 // Planned per layer for the current shapes (set_shapes), reused by every enqueue and capture.
 struct LayerPrep {
-  denotrt_cudnn_conv* conv;  // borrowed from the context's cache
+  denotrt_cudnn_conv* conv;  // borrowed from the context's cache (legacy cuDNN API)
+  denotrt_cudnn_graph_conv* gconv;  // or: borrowed, cuDNN graph API (exec_cuda_conv.cu chooses between them)
+  bool gconv_act;            // the graph conv could not fuse the activation: run it after (own kernel)
   denotrt_lt_gemm* gemm;     // borrowed from the context's cache
   const char* kernel;        // what runs it (for errors and inspection)
   bool native_nhwc;          // an NHWC layer whose kernel reads NHWC directly (else run_nhwc_generic converts)
@@ -58,7 +62,7 @@ struct LayerPrep {
 // path also NCHW copies in scratch (exec_cuda_layout.cu). tensor_ptr / tensor_dims consult these first.
 struct TensorOverride { int32_t t; void* ptr; dtops::Dims dims; };
 
-struct ConvCacheEntry { uint8_t key[256]; size_t key_len; denotrt_cudnn_conv* conv; };
+struct ConvCacheEntry { uint8_t key[256]; size_t key_len; denotrt_cudnn_conv* conv; denotrt_cudnn_graph_conv* gconv; bool gconv_act; };
 struct GemmCacheEntry { uint8_t key[128]; size_t key_len; denotrt_lt_gemm* gemm; };
 struct GraphEntry { uint64_t* key; size_t key_len; cudaGraphExec_t exec; uint64_t last_use; };
 
@@ -86,6 +90,12 @@ struct Context {
   TensorOverride ovr[8];
   int32_t n_ovr;
 };
+
+// Layer operands inside launchers (l: the plan_layer, c: the Context).
+#define IN(i) ((i) < l->num_inputs ? l->inputs[i] : -1)
+#define OUT(i) ((i) < l->num_outputs ? l->outputs[i] : -1)
+#define RC(call) do { int32_t rc_ = (call); if (rc_ != DENOTRT_OK) return rc_; } while (0)
+#define PTR(t) tensor_ptr(c, (t))
 
 // Addresses and shapes.
 void* tensor_ptr(Context* c, int32_t t);
@@ -124,11 +134,25 @@ int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, cons
 #endif
     ;
 void free_caches(Context* c);
+// Convolutions on cuDNN (exec_cuda_conv.cu): the choice between graph engines and legacy algorithms, and the run.
+int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
+int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, dtops::Act a,
+                       denotrt_error* err);
+
+// Convolutions on cuDNN (exec_cuda_conv.cu): the choice between graph engines and legacy algorithms, and the run.
+int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
+int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, dtops::Act a,
+                       denotrt_error* err);
+
 // Kernel choices (exec_cuda_tactics.cu).
 // Loads the plan's tactics into e->tactics; a plan timed on another GPU keeps none (logged), and is re-timed.
 int32_t load_tactics(Engine* e, denotrt_error* err);
 // The stored choice for key, from the engine's table or (at build time) the builder's cache.
 bool find_tactic(Engine* e, const tc_entry* key, tc_entry* out);
+// At run time only (never while a builder times a plan): a choice stored for the same layer configuration at other
+// sizes (key positions where ignore[i] != 0 differ), as TensorRT runs the tactics chosen at a profile's opt shapes
+// for every shape in the profile instead of timing again.
+bool find_similar_tactic(Engine* e, const tc_entry* key, const uint8_t* ignore, tc_entry* out);
 // Records the choice a layer runs: in the engine's table, and at build time in the builder's caches.
 int32_t record_tactic(Engine* e, const tc_entry* entry, denotrt_error* err);
 // builtin_executor_ops.attach_timing.

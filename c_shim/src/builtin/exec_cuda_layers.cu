@@ -12,9 +12,6 @@ namespace dtexec {
 using dtops::Act;
 using dtops::Dims;
 
-#define IN(i) ((i) < l->num_inputs ? l->inputs[i] : -1)
-#define OUT(i) ((i) < l->num_outputs ? l->outputs[i] : -1)
-#define RC(call) do { int32_t rc_ = (call); if (rc_ != DENOTRT_OK) return rc_; } while (0)
 
 bool is(const plan_layer* l, const char* op) { return strcmp(l->op, op) == 0; }
 
@@ -144,97 +141,6 @@ int32_t conv_geometry(Context* c, const plan_layer* l, bool transpose, dtops::Co
 
 // ---------------------------------------------------------------- preparation (set_shapes time)
 static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
-#ifdef DENOTRT_WITH_CUDNN
-// What decides a legacy cuDNN conv's choice: the geometry, dtype, layout, fusion and math it runs with.
-static tc_entry conv_tactic_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t fuse, int32_t tf32,
-                                int32_t nhwc) {
-  tc_entry e;
-  memset(&e, 0, sizeof e);
-  const int64_t k[] = {TC_KIND_CUDNN_LEGACY_CONV, dtype, tf32, nhwc, fuse, d.spatial, d.n, d.c, d.k, d.group,
-                       d.in[0], d.in[1], d.out[0], d.out[1], d.kernel[0], d.kernel[1], d.stride[0], d.stride[1],
-                       d.pad_begin[0], d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
-  static_assert(sizeof k / sizeof k[0] <= TC_MAX_KEY, "conv key too long");
-  e.key_len = (int32_t)(sizeof k / sizeof k[0]);
-  memcpy(e.key, k, sizeof k);
-  return e;
-}
-
-static int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
-  const plan_layer* l = &c->e->p->layers[i];
-  LayerPrep* pr = &c->prep[i];
-  pr->conv = nullptr;
-  pr->kernel = "dtops_direct_conv";
-  if (c->cudnn_failed || getenv("DENOTRT_NO_CUDNN")) return DENOTRT_OK;
-  int32_t dtype = tensor_dtype(c, OUT(0));
-  dtops::ConvDesc d;
-  int64_t pe[2] = {0, 0};
-  RC(conv_geometry(c, l, false, &d, pe, err));
-  Act a;
-  RC(conv_act(l, &a, err));
-  int32_t fuse = a.op == dtops::U_RELU && IN(2) >= 0;
-  int32_t tf32 = dtype == DENOTRT_FLOAT32 && layer_allows_tf32(l);
-  // NHWC convs run natively when the filter has its KRSC copy; otherwise the generic NHWC path converts.
-  int32_t nhwc = c->e->nhwc[i];
-  if (nhwc && c->e->krsc_offset[IN(1)] == kNoOffset) return DENOTRT_OK;
-  uint8_t key[256];
-  size_t kl = 0;
-  memcpy(key, &d, sizeof d); kl += sizeof d;
-  memcpy(key + kl, pe, sizeof pe); kl += sizeof pe;
-  memcpy(key + kl, &dtype, 4); kl += 4;
-  memcpy(key + kl, &fuse, 4); kl += 4;
-  memcpy(key + kl, &tf32, 4); kl += 4;
-  memcpy(key + kl, &nhwc, 4); kl += 4;
-  for (int32_t k = 0; k < c->n_convs; ++k)
-    if (c->convs[k].key_len == kl && memcmp(c->convs[k].key, key, kl) == 0) {
-      pr->conv = c->convs[k].conv;
-      break;
-    }
-  if (!pr->conv) {
-    if (!c->cudnn) {
-      denotrt_error ignored;
-      if (denotrt_cudnn_handle_create(&c->cudnn, &ignored) != DENOTRT_OK) {
-        // No cuDNN on this machine: the own kernel runs every conv (logged once).
-        c->cudnn_failed = 1;
-        denotrt_log_write(DENOTRT_SEVERITY_WARNING, ignored.message);
-        return DENOTRT_OK;
-      }
-    }
-    // The choice measured before (the plan's, or the builder's cache), else a search whose result is recorded.
-    tc_entry tk = conv_tactic_key(d, pe, dtype, fuse, tf32, nhwc), stored;
-    denotrt_conv_tactic forced, chosen;
-    bool have = find_tactic(c->e, &tk, &stored) && stored.value_len >= 3;
-    if (have) forced = denotrt_conv_tactic{(int32_t)stored.value[0], (int32_t)stored.value[1], (int32_t)stored.value[2],
-                                           stored.workspace, stored.ms};
-    denotrt_cudnn_conv* cv = nullptr;
-    int32_t rc = denotrt_cudnn_conv_create(c->cudnn, dtype, tf32, nhwc, d, pe, fuse, kWorkspaceLimit,
-                                           have ? &forced : nullptr, &chosen, &cv, err);
-    if (rc == DENOTRT_UNSUPPORTED) return DENOTRT_OK;
-    if (rc != DENOTRT_OK) return rc;
-    tk.value_len = 3;
-    tk.value[0] = chosen.algo;
-    tk.value[1] = chosen.math;
-    tk.value[2] = chosen.fused_ok;
-    tk.workspace = chosen.workspace;
-    tk.ms = chosen.ms;
-    if ((rc = record_tactic(c->e, &tk, err)) != DENOTRT_OK) { denotrt_cudnn_conv_destroy(cv); return rc; }
-    if (c->n_convs == c->cap_convs) {
-      int32_t cap = c->cap_convs ? 2 * c->cap_convs : 16;
-      ConvCacheEntry* n = (ConvCacheEntry*)realloc(c->convs, cap * sizeof *n);
-      if (!n) { denotrt_cudnn_conv_destroy(cv); return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "realloc", "", "out of host memory"); }
-      c->convs = n;
-      c->cap_convs = cap;
-    }
-    ConvCacheEntry* e = &c->convs[c->n_convs++];
-    memcpy(e->key, key, kl);
-    e->key_len = kl;
-    e->conv = cv;
-    pr->conv = cv;
-  }
-  pr->kernel = denotrt_cudnn_conv_algo_name(pr->conv);
-  if (denotrt_cudnn_conv_workspace(pr->conv) > *ws_need) *ws_need = denotrt_cudnn_conv_workspace(pr->conv);
-  return DENOTRT_OK;
-}
-#endif
 
 #ifdef DENOTRT_WITH_CUBLASLT
 static int32_t prepare_gemm_desc(Context* c, int32_t i, const denotrt_lt_gemm_desc& gd, size_t* ws_need,
@@ -335,6 +241,8 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
   const plan_layer* l = &c->e->p->layers[i];
   LayerPrep* pr = &c->prep[i];
   pr->conv = nullptr;
+  pr->gconv = nullptr;
+  pr->gconv_act = false;
   pr->gemm = nullptr;
   pr->kernel = "dtops";
   if (is(l, "FusedElementwise")) {  // a malformed program fails here, when shapes are set, with the reason
@@ -362,7 +270,10 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
 
 void free_caches(Context* c) {
 #ifdef DENOTRT_WITH_CUDNN
-  for (int32_t k = 0; k < c->n_convs; ++k) denotrt_cudnn_conv_destroy(c->convs[k].conv);
+  for (int32_t k = 0; k < c->n_convs; ++k) {
+    denotrt_cudnn_conv_destroy(c->convs[k].conv);
+    denotrt_cudnn_graph_conv_destroy(c->convs[k].gconv);
+  }
   if (c->cudnn) denotrt_cudnn_handle_destroy(c->cudnn);
 #endif
 #ifdef DENOTRT_WITH_CUBLASLT

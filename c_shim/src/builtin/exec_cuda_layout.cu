@@ -46,7 +46,7 @@ void end_overrides(Context* c) { c->n_ovr = 0; }
 
 bool has_native_nhwc(Context* c, int32_t i) {
   const plan_layer* l = &c->e->p->layers[i];
-  if (is(l, "Conv")) return c->prep[i].conv != nullptr;
+  if (is(l, "Conv")) return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr;
   // run_pool reads NHWC itself (PoolDesc.channels_last).
   return is(l, "MaxPool") || is(l, "AveragePool") || is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool");
 }

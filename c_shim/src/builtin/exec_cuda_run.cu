@@ -10,10 +10,6 @@ namespace dtexec {
 using dtops::Act;
 using dtops::Dims;
 
-#define IN(i) ((i) < l->num_inputs ? l->inputs[i] : -1)
-#define OUT(i) ((i) < l->num_outputs ? l->outputs[i] : -1)
-#define RC(call) do { int32_t rc_ = (call); if (rc_ != DENOTRT_OK) return rc_; } while (0)
-#define PTR(t) tensor_ptr(c, (t))
 
 // A host-read parameter vector (Slice starts, Reshape shape, ...) as int64.
 static bool host_ints(Context* c, int32_t t, int64_t* v, int64_t max, int64_t* n) {
@@ -60,15 +56,7 @@ static int32_t run_conv(Context* c, int32_t i, cudaStream_t s, denotrt_error* er
   RC(conv_act(l, &a, err));
   const void* bias = IN(2) >= 0 ? PTR(IN(2)) : nullptr;
   const void* res = IN(3) >= 0 ? PTR(IN(3)) : nullptr;
-#ifdef DENOTRT_WITH_CUDNN
-  if (c->prep[i].conv) {
-    // NHWC convs read the filter's KRSC copy (uploaded with the weights).
-    uint64_t krsc = c->e->krsc_offset[IN(1)];
-    const void* w = c->prep[i].native_nhwc && krsc != kNoOffset ? c->e->weights + krsc : PTR(IN(1));
-    return denotrt_cudnn_conv_run(c->prep[i].conv, c->cudnn, s, PTR(IN(0)), w, bias, res, a, PTR(OUT(0)),
-                                  c->workspace, err);
-  }
-#endif
+  if (c->prep[i].conv || c->prep[i].gconv) return run_cudnn_conv(c, i, s, bias, res, a, err);
   dtops::ConvDesc d;
   int64_t pe[2];
   RC(conv_geometry(c, l, false, &d, pe, err));

@@ -70,6 +70,11 @@ bool find_tactic(Engine* e, const tc_entry* key, tc_entry* out) {
   return e->source && tc_lookup(e->source, key->key, key->key_len, out);
 }
 
+bool find_similar_tactic(Engine* e, const tc_entry* key, const uint8_t* ignore, tc_entry* out) {
+  if (e->chosen) return false;  // a build times each profile's shapes exactly
+  return e->tactics && tc_lookup_similar(e->tactics, key->key, key->key_len, ignore, out);
+}
+
 int32_t record_tactic(Engine* e, const tc_entry* entry, denotrt_error* err) {
   int32_t rc = e->tactics ? tc_store(e->tactics, entry, err) : DENOTRT_OK;
   if (rc == DENOTRT_OK && e->source) rc = tc_store(e->source, entry, err);

@@ -165,6 +165,23 @@ int tc_lookup(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, tc_e
   return i >= 0;
 }
 
+int tc_lookup_similar(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, const uint8_t* ignore, tc_entry* out) {
+  pthread_mutex_lock(&c->mu);
+  int found = 0;
+  for (int32_t i = 0; i < c->n && !found; i++) {
+    const tc_entry* e = &c->entries[i];
+    if (e->key_len != key_len) continue;
+    int same = 1;
+    for (int32_t k = 0; k < key_len && same; k++) same = ignore[k] || e->key[k] == key[k];
+    if (same) {
+      *out = *e;
+      found = 1;
+    }
+  }
+  pthread_mutex_unlock(&c->mu);
+  return found;
+}
+
 int32_t tc_store(denotrt_timing_cache* c, const tc_entry* e, denotrt_error* err) {
   pthread_mutex_lock(&c->mu);
   int32_t rc = store_locked(c, e, err);

@@ -1,0 +1,312 @@
+// Convolutions on cuDNN: which implementation runs each conv, and running it.
+//
+// Candidates: cuDNN's graph API (one fused operation graph, the fastest of the heuristics' engine configs;
+// cudnn_graph_conv.cu) for NHWC convs in fp16 or TF32, and the legacy API (the fastest of its algorithms;
+// cudnn_conv.cu). When both can run a conv, both are timed as they run and the faster one is kept. The choice is
+// recorded as timing-cache entries (timing_cache.h): a graph entry (kind 2) holding the engine and knobs, or engine
+// -1 for "the legacy path won", and a legacy entry (kind 1) holding the algorithm. A plan's tactics section carries
+// these, so an engine rebuilds exactly the measured choice without timing. Without cuDNN the own direct kernel runs.
+#include <mutex>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_cuda_internal.h"
+#ifdef DENOTRT_WITH_CUDNN
+#include "../cudnn/cudnn_api.h"
+#endif
+
+namespace dtexec {
+
+#ifdef DENOTRT_WITH_CUDNN
+using dtops::Act;
+
+static tc_entry make_key(const int64_t* k, int32_t n) {
+  tc_entry e;
+  memset(&e, 0, sizeof e);
+  e.key_len = n;
+  memcpy(e.key, k, sizeof(int64_t) * (size_t)n);
+  return e;
+}
+
+static int64_t float_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  return u;
+}
+
+// What decides a legacy conv's choice: geometry, dtype, layout, fusion and math (docs/TIMING_CACHE.md, kind 1).
+static tc_entry legacy_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t fuse, int32_t tf32,
+                           int32_t nhwc) {
+  const int64_t k[] = {TC_KIND_CUDNN_LEGACY_CONV, dtype, tf32, nhwc, fuse, d.spatial, d.n, d.c, d.k, d.group,
+                       d.in[0], d.in[1], d.out[0], d.out[1], d.kernel[0], d.kernel[1], d.stride[0], d.stride[1],
+                       d.pad_begin[0], d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
+  static_assert(sizeof k / sizeof k[0] <= TC_MAX_KEY, "conv key too long");
+  return make_key(k, (int32_t)(sizeof k / sizeof k[0]));
+}
+
+// A graph conv's: the same plus the fused inputs and activation, and the cuDNN version (engine indices and knobs
+// are only meaningful within one version). Kind 2.
+static tc_entry graph_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t tf32, int32_t has_bias,
+                          int32_t has_res, Act a, size_t cudnn_version) {
+  const int64_t k[] = {TC_KIND_CUDNN_GRAPH_CONV, (int64_t)cudnn_version, dtype, tf32, has_bias, has_res, a.op,
+                       float_bits(a.alpha), float_bits(a.beta), d.spatial, d.n, d.c, d.k, d.group, d.in[0], d.in[1],
+                       d.out[0], d.out[1], d.kernel[0], d.kernel[1], d.stride[0], d.stride[1], d.pad_begin[0],
+                       d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
+  static_assert(sizeof k / sizeof k[0] <= TC_MAX_KEY, "graph conv key too long");
+  return make_key(k, (int32_t)(sizeof k / sizeof k[0]));
+}
+
+// Activations cuDNN's pointwise op computes inside the graph; others run as an own kernel after it.
+static bool graph_fuses(int32_t op) {
+  switch (op) {
+    case dtops::U_IDENTITY: case dtops::U_RELU: case dtops::U_LEAKYRELU: case dtops::U_CLIP: case dtops::U_SIGMOID:
+    case dtops::U_TANH: case dtops::U_SILU: case dtops::U_ELU: case dtops::U_GELU: case dtops::U_GELU_TANH:
+    case dtops::U_SOFTPLUS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// inspect() names outlive any context (the engine keeps a pointer to them), so they are interned statically.
+static const char* graph_kernel_name(int64_t engine) {
+  static char names[256][24];
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int k = 0; k < 256; ++k) snprintf(names[k], sizeof names[k], "cudnn_graph_eng%d", k);
+  });
+  return engine >= 0 && engine < 256 ? names[engine] : "cudnn_graph";
+}
+
+struct Made {
+  denotrt_cudnn_conv* conv;
+  denotrt_cudnn_graph_conv* gconv;
+  bool gconv_act;
+};
+
+struct ConvCase {
+  dtops::ConvDesc d;
+  int64_t pe[2];
+  int32_t dtype, fuse, tf32, nhwc, has_bias, has_res;
+  Act act;
+};
+
+static int32_t make_graph(Context* c, const ConvCase& k, const denotrt_graph_tactic* forced, Made* m,
+                          denotrt_graph_tactic* chosen, denotrt_error* err) {
+  m->gconv_act = !graph_fuses(k.act.op);
+  Act fused = m->gconv_act ? dtops::default_act(dtops::U_IDENTITY) : k.act;
+  return denotrt_cudnn_graph_conv_create(c->cudnn, k.dtype, k.tf32, k.d, k.pe, k.has_bias, k.has_res, fused,
+                                         kWorkspaceLimit, forced, chosen, &m->gconv, err);
+}
+
+static int32_t make_legacy(Context* c, const ConvCase& k, Made* m, denotrt_conv_tactic* chosen, denotrt_error* err) {
+  tc_entry key = legacy_key(k.d, k.pe, k.dtype, k.fuse, k.tf32, k.nhwc), stored;
+  static const uint8_t kLegacySizes[TC_MAX_KEY] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1};
+  denotrt_conv_tactic forced;
+  bool have = (find_tactic(c->e, &key, &stored) || find_similar_tactic(c->e, &key, kLegacySizes, &stored)) &&
+              stored.value_len >= 3;
+  if (have) forced = denotrt_conv_tactic{(int32_t)stored.value[0], (int32_t)stored.value[1], (int32_t)stored.value[2],
+                                         stored.workspace, stored.ms};
+  return denotrt_cudnn_conv_create(c->cudnn, k.dtype, k.tf32, k.nhwc, k.d, k.pe, k.fuse, kWorkspaceLimit,
+                                   have ? &forced : nullptr, chosen, &m->conv, err);
+}
+
+static int32_t record_legacy(Context* c, const ConvCase& k, const denotrt_conv_tactic& t, denotrt_error* err) {
+  tc_entry e = legacy_key(k.d, k.pe, k.dtype, k.fuse, k.tf32, k.nhwc);
+  e.value_len = 3;
+  e.value[0] = t.algo;
+  e.value[1] = t.math;
+  e.value[2] = t.fused_ok;
+  e.workspace = t.workspace;
+  e.ms = t.ms;
+  return record_tactic(c->e, &e, err);
+}
+
+static int32_t record_graph(Context* c, tc_entry key, const denotrt_graph_tactic* t, denotrt_error* err) {
+  key.value_len = 2;
+  key.value[0] = t ? t->engine : -1;  // -1: the legacy path runs this conv
+  key.value[1] = t ? t->num_knobs : 0;
+  for (int32_t k = 0; t && k < t->num_knobs && k < 8; ++k) {
+    key.value[key.value_len++] = t->knob_type[k];
+    key.value[key.value_len++] = t->knob_value[k];
+  }
+  key.workspace = t ? t->workspace : 0;
+  key.ms = t ? t->ms : 0;
+  return record_tactic(c->e, &key, err);
+}
+
+// Builds what runs one conv case: the stored choice when there is one, else both candidates timed.
+static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, denotrt_error* err) {
+  const denotrt_cudnn_api* api;
+  RC(denotrt_cudnn_load(&api, err));
+  tc_entry gk = graph_key(k.d, k.pe, k.dtype, k.tf32, k.has_bias, k.has_res, k.act, api->version), stored;
+  denotrt_graph_tactic gt;
+  memset(&gt, 0, sizeof gt);
+  denotrt_conv_tactic lt;
+  memset(&lt, 0, sizeof lt);
+  bool legacy_only = !graph_ok, graph_stored = false;
+  // Batch and spatial sizes (graph key positions 10 and 14..17) may differ for a run-time fallback to a stored choice.
+  static const uint8_t kGraphSizes[TC_MAX_KEY] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1};
+  bool have = graph_ok && (find_tactic(c->e, &gk, &stored) || find_similar_tactic(c->e, &gk, kGraphSizes, &stored));
+  if (have && stored.value_len >= 2) {
+    if (stored.value[0] < 0) {
+      legacy_only = true;
+    } else {
+      denotrt_graph_tactic forced;
+      memset(&forced, 0, sizeof forced);
+      forced.engine = stored.value[0];
+      forced.num_knobs = (int32_t)stored.value[1];
+      for (int32_t n = 0; n < forced.num_knobs && n < 8 && 2 + 2 * n + 1 < stored.value_len; ++n) {
+        forced.knob_type[n] = stored.value[2 + 2 * n];
+        forced.knob_value[n] = stored.value[3 + 2 * n];
+      }
+      forced.workspace = stored.workspace;
+      forced.ms = stored.ms;
+      int32_t rc = make_graph(c, k, &forced, m, &gt, err);
+      if (rc == DENOTRT_OK) graph_stored = memcmp(stored.key, gk.key, sizeof(int64_t) * (size_t)gk.key_len) == 0;
+      if (rc != DENOTRT_OK && rc != DENOTRT_UNSUPPORTED) return rc;
+      if (rc == DENOTRT_OK && !graph_stored) {  // taken from another size: recorded under this size's key
+        RC(record_graph(c, gk, &gt, err));
+        return DENOTRT_OK;
+      }
+    }
+  }
+  if (!legacy_only && !graph_stored) {
+    int32_t rc = make_graph(c, k, nullptr, m, &gt, err);
+    if (rc != DENOTRT_OK && rc != DENOTRT_UNSUPPORTED) return rc;
+  }
+  if (!graph_stored) {
+    int32_t rc = make_legacy(c, k, m, &lt, err);
+    if (rc != DENOTRT_OK && rc != DENOTRT_UNSUPPORTED) {
+      denotrt_cudnn_graph_conv_destroy(m->gconv);
+      m->gconv = nullptr;
+      return rc;
+    }
+  }
+  // Both ran: keep the faster as measured (each median as it runs; the legacy time is Find's when it had one choice).
+  if (m->gconv && m->conv) {
+    if (lt.ms > 0 && lt.ms < gt.ms) {
+      denotrt_cudnn_graph_conv_destroy(m->gconv);
+      m->gconv = nullptr;
+    } else {
+      denotrt_cudnn_conv_destroy(m->conv);
+      m->conv = nullptr;
+    }
+  }
+  // A stored graph choice is recorded as it was stored (its measured time included), so rebuilding from a cache
+  // reproduces the cache and the plan exactly.
+  int32_t rc = DENOTRT_OK;
+  if (graph_stored) rc = record_tactic(c->e, &stored, err);
+  else if (graph_ok) rc = record_graph(c, gk, m->gconv ? &gt : nullptr, err);
+  if (rc == DENOTRT_OK && m->conv) rc = record_legacy(c, k, lt, err);
+  if (rc != DENOTRT_OK) {
+    denotrt_cudnn_graph_conv_destroy(m->gconv);
+    denotrt_cudnn_conv_destroy(m->conv);
+    m->gconv = nullptr;
+    m->conv = nullptr;
+  }
+  return rc;
+}
+
+int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
+  const plan_layer* l = &c->e->p->layers[i];
+  LayerPrep* pr = &c->prep[i];
+  pr->conv = nullptr;
+  pr->gconv = nullptr;
+  pr->gconv_act = false;
+  pr->kernel = "dtops_direct_conv";
+  if (c->cudnn_failed || getenv("DENOTRT_NO_CUDNN")) return DENOTRT_OK;
+  ConvCase k;
+  memset(&k, 0, sizeof k);
+  k.dtype = tensor_dtype(c, OUT(0));
+  RC(conv_geometry(c, l, false, &k.d, k.pe, err));
+  RC(conv_act(l, &k.act, err));
+  k.has_bias = IN(2) >= 0;
+  k.has_res = IN(3) >= 0;
+  k.fuse = k.act.op == dtops::U_RELU && k.has_bias;
+  k.tf32 = k.dtype == DENOTRT_FLOAT32 && layer_allows_tf32(l);
+  // NHWC convs run natively when the filter has its KRSC copy; otherwise the generic NHWC path converts.
+  k.nhwc = c->e->nhwc[i];
+  if (k.nhwc && c->e->krsc_offset[IN(1)] == kNoOffset) return DENOTRT_OK;
+  // The graph path is built for NHWC tensors on tensor cores (fp16, or fp32 plans that allow TF32).
+  bool graph_ok = k.nhwc && (k.dtype == DENOTRT_FLOAT16 || k.tf32) && !getenv("DENOTRT_NO_CUDNN_GRAPH");
+  ConvCacheEntry* hit = nullptr;
+  for (int32_t n = 0; n < c->n_convs && !hit; ++n)
+    if (c->convs[n].key_len == sizeof k && memcmp(c->convs[n].key, &k, sizeof k) == 0) hit = &c->convs[n];
+  if (!hit) {
+    if (!c->cudnn) {
+      denotrt_error ignored;
+      if (denotrt_cudnn_handle_create(&c->cudnn, &ignored) != DENOTRT_OK) {
+        // No cuDNN on this machine: the own kernel runs every conv (logged once).
+        c->cudnn_failed = 1;
+        denotrt_log_write(DENOTRT_SEVERITY_WARNING, ignored.message);
+        return DENOTRT_OK;
+      }
+    }
+    Made m = {nullptr, nullptr, false};
+    RC(choose(c, k, graph_ok, &m, err));
+    if (!m.conv && !m.gconv) return DENOTRT_OK;  // neither API runs it: the own kernel does
+    if (c->n_convs == c->cap_convs) {
+      int32_t cap = c->cap_convs ? 2 * c->cap_convs : 16;
+      ConvCacheEntry* grown = (ConvCacheEntry*)realloc(c->convs, cap * sizeof *grown);
+      if (!grown) {
+        denotrt_cudnn_conv_destroy(m.conv);
+        denotrt_cudnn_graph_conv_destroy(m.gconv);
+        return denotrt_fail(err, DENOTRT_OUT_OF_MEMORY, 0, "realloc", "", "out of host memory");
+      }
+      c->convs = grown;
+      c->cap_convs = cap;
+    }
+    static_assert(sizeof(ConvCase) <= sizeof(ConvCacheEntry::key), "conv cache key too long");
+    hit = &c->convs[c->n_convs++];
+    memcpy(hit->key, &k, sizeof k);
+    hit->key_len = sizeof k;
+    hit->conv = m.conv;
+    hit->gconv = m.gconv;
+    hit->gconv_act = m.gconv_act;
+  }
+  pr->conv = hit->conv;
+  pr->gconv = hit->gconv;
+  pr->gconv_act = hit->gconv_act;
+  size_t ws = 0;
+  if (pr->gconv) {
+    pr->kernel = graph_kernel_name(denotrt_cudnn_graph_conv_tactic(pr->gconv)->engine);
+    ws = denotrt_cudnn_graph_conv_workspace(pr->gconv);
+  } else {
+    pr->kernel = denotrt_cudnn_conv_algo_name(pr->conv);
+    ws = denotrt_cudnn_conv_workspace(pr->conv);
+  }
+  if (ws > *ws_need) *ws_need = ws;
+  return DENOTRT_OK;
+}
+
+int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, Act a,
+                       denotrt_error* err) {
+  const plan_layer* l = &c->e->p->layers[i];
+  const LayerPrep* pr = &c->prep[i];
+  // NHWC convs read the filter's KRSC copy (uploaded with the weights).
+  uint64_t krsc = c->e->krsc_offset[IN(1)];
+  const void* w = pr->native_nhwc && krsc != kNoOffset ? c->e->weights + krsc : PTR(IN(1));
+  void* y = PTR(OUT(0));
+  if (pr->gconv) {
+    RC(denotrt_cudnn_graph_conv_run(pr->gconv, c->cudnn, s, PTR(IN(0)), w, bias, res, y, c->workspace, err));
+    return pr->gconv_act ? dtops::unary(a, tensor_dtype(c, OUT(0)), y, y, tensor_count(c, OUT(0)), s, err) : DENOTRT_OK;
+  }
+  return denotrt_cudnn_conv_run(pr->conv, c->cudnn, s, PTR(IN(0)), w, bias, res, a, y, c->workspace, err);
+}
+
+#else  // no cuDNN headers at build time: the own direct kernel runs every conv
+
+int32_t prepare_conv(Context* c, int32_t i, size_t*, denotrt_error*) {
+  c->prep[i].kernel = "dtops_direct_conv";
+  return DENOTRT_OK;
+}
+
+int32_t run_cudnn_conv(Context*, int32_t, cudaStream_t, const void*, const void*, dtops::Act, denotrt_error* err) {
+  return denotrt_fail(err, DENOTRT_INTERNAL_ERROR, 0, "run_cudnn_conv", "", "cuDNN is not built into this library");
+}
+
+#endif
+
+}  // namespace dtexec
