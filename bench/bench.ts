@@ -12,7 +12,7 @@
  *   4. bench/out/results.json, results.md (tables with ratios to each peer) and chart.svg, and a dated section
  *      appended to bench/RESULTS.md (with the chart copied to bench/charts/).
  *
- * usage: deno task bench [--quick] [--out DIR] [--budget SECONDS] [--models a,b] [--no-peers] [--no-append]
+ * usage: deno task bench [--quick] [--out DIR] [--budget SECONDS] [--models a,b] [--precisions fp16,tf32] [--no-peers] [--no-append]
  *                        [--python python3] [--json FILE]
  */
 import { parseArgs } from "node:util";
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     out: { type: "string", default: `${HERE}out` },
     budget: { type: "string" },
     models: { type: "string" },
+    precisions: { type: "string" },
     "no-peers": { type: "boolean" },
     "no-append": { type: "boolean" },
     python: { type: "string", default: "python3" },
@@ -45,7 +46,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: deno task bench [--quick] [--out DIR] [--budget SECONDS] [--models a,b] [--no-peers] [--no-append] [--python python3] [--json FILE]");
+  console.log("usage: deno task bench [--quick] [--out DIR] [--budget SECONDS] [--models a,b] [--precisions fp16,tf32] [--no-peers] [--no-append] [--python python3] [--json FILE]");
   Deno.exit(0);
 }
 
@@ -60,6 +61,15 @@ if (values.budget !== undefined) {
 if (values.models) {
   const want = values.models.split(",");
   plan.models = plan.models.filter((m) => want.includes(m.name));
+}
+if (values.precisions) {
+  const want = values.precisions.split(",");
+  const unknown = want.filter((p) => !["fp32", "tf32", "fp16"].includes(p));
+  if (unknown.length) {
+    console.error(`bench: --precisions takes fp32, tf32 and fp16, got "${unknown.join(",")}"`);
+    Deno.exit(2);
+  }
+  plan.precisions = plan.precisions.filter((p) => want.includes(p));
 }
 const started = Date.now();
 const deadline = started + plan.budgetS * 1000;

@@ -112,7 +112,7 @@ static int32_t make_legacy(Context* c, const ConvCase& k, Made* m, denotrt_conv_
                                    have ? &forced : nullptr, chosen, &m->conv, err);
 }
 
-static int32_t record_legacy(Context* c, const ConvCase& k, const denotrt_conv_tactic& t, denotrt_error* err) {
+static int32_t record_legacy(Context* c, const ConvCase& k, const denotrt_conv_tactic& t, bool used, denotrt_error* err) {
   tc_entry e = legacy_key(k.d, k.pe, k.dtype, k.fuse, k.tf32, k.nhwc);
   e.value_len = 3;
   e.value[0] = t.algo;
@@ -120,7 +120,7 @@ static int32_t record_legacy(Context* c, const ConvCase& k, const denotrt_conv_t
   e.value[2] = t.fused_ok;
   e.workspace = t.workspace;
   e.ms = t.ms;
-  return record_tactic(c->e, &e, err);
+  return used ? record_tactic(c->e, &e, err) : record_measurement(c->e, &e, err);
 }
 
 static int32_t record_graph(Context* c, tc_entry key, const denotrt_graph_tactic* t, denotrt_error* err) {
@@ -136,6 +136,12 @@ static int32_t record_graph(Context* c, tc_entry key, const denotrt_graph_tactic
   return record_tactic(c->e, &key, err);
 }
 
+static bool graph_tactic_was_taken(const denotrt_cudnn_graph_conv* g) {
+  denotrt_graph_conv_stats st;
+  denotrt_cudnn_graph_conv_stats(g, &st);
+  return st.forced == 1;
+}
+
 // Builds what runs one conv case: the stored choice when there is one, else both candidates timed.
 static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, denotrt_error* err) {
   const denotrt_cudnn_api* api;
@@ -145,7 +151,7 @@ static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, den
   memset(&gt, 0, sizeof gt);
   denotrt_conv_tactic lt;
   memset(&lt, 0, sizeof lt);
-  bool legacy_only = !graph_ok, graph_stored = false;
+  bool legacy_only = !graph_ok, graph_stored = false, graph_searched = false;
   // Batch and spatial sizes (graph key positions 10 and 14..17) may differ for a run-time fallback to a stored choice.
   static const uint8_t kGraphSizes[TC_MAX_KEY] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1};
   bool have = graph_ok && (find_tactic(c->e, &gk, &stored) || find_similar_tactic(c->e, &gk, kGraphSizes, &stored));
@@ -164,15 +170,23 @@ static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, den
       forced.workspace = stored.workspace;
       forced.ms = stored.ms;
       int32_t rc = make_graph(c, k, &forced, m, &gt, err);
-      if (rc == DENOTRT_OK) graph_stored = memcmp(stored.key, gk.key, sizeof(int64_t) * (size_t)gk.key_len) == 0;
       if (rc != DENOTRT_OK && rc != DENOTRT_UNSUPPORTED) return rc;
-      if (rc == DENOTRT_OK && !graph_stored) {  // taken from another size: recorded under this size's key
-        RC(record_graph(c, gk, &gt, err));
-        return DENOTRT_OK;
+      if (rc == DENOTRT_OK) {
+        bool same_key = memcmp(stored.key, gk.key, sizeof(int64_t) * (size_t)gk.key_len) == 0;
+        // The graph module searches by itself when the stored tactic no longer builds: then it is a new measurement.
+        bool taken = graph_tactic_was_taken(m->gconv);
+        if (taken && same_key) {
+          graph_stored = true;
+        } else if (taken) {  // taken from another size: recorded under this size's key
+          RC(record_graph(c, gk, &gt, err));
+          return DENOTRT_OK;
+        } else {
+          graph_searched = true;
+        }
       }
     }
   }
-  if (!legacy_only && !graph_stored) {
+  if (!legacy_only && !graph_stored && !graph_searched) {
     int32_t rc = make_graph(c, k, nullptr, m, &gt, err);
     if (rc != DENOTRT_OK && rc != DENOTRT_UNSUPPORTED) return rc;
   }
@@ -186,6 +200,9 @@ static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, den
   }
   // Both ran: keep the faster as measured (each median as it runs; the legacy time is Find's when it had one choice).
   if (m->gconv && m->conv) {
+    // The legacy measurement stays in the caches either way (it replaces any stale stored choice), but only the
+    // winner is among the entries the plan uses.
+    RC(record_legacy(c, k, lt, false, err));
     if (lt.ms > 0 && lt.ms < gt.ms) {
       denotrt_cudnn_graph_conv_destroy(m->gconv);
       m->gconv = nullptr;
@@ -199,7 +216,7 @@ static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, den
   int32_t rc = DENOTRT_OK;
   if (graph_stored) rc = record_tactic(c->e, &stored, err);
   else if (graph_ok) rc = record_graph(c, gk, m->gconv ? &gt : nullptr, err);
-  if (rc == DENOTRT_OK && m->conv) rc = record_legacy(c, k, lt, err);
+  if (rc == DENOTRT_OK && m->conv) rc = record_legacy(c, k, lt, true, err);
   if (rc != DENOTRT_OK) {
     denotrt_cudnn_graph_conv_destroy(m->gconv);
     denotrt_cudnn_conv_destroy(m->conv);

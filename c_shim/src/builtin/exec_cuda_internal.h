@@ -155,6 +155,9 @@ bool find_tactic(Engine* e, const tc_entry* key, tc_entry* out);
 bool find_similar_tactic(Engine* e, const tc_entry* key, const uint8_t* ignore, tc_entry* out);
 // Records the choice a layer runs: in the engine's table, and at build time in the builder's caches.
 int32_t record_tactic(Engine* e, const tc_entry* entry, denotrt_error* err);
+// Keeps a measurement no layer uses (a losing candidate) in the engine's table and the builder's cache, not among
+// the plan's chosen entries.
+int32_t record_measurement(Engine* e, const tc_entry* entry, denotrt_error* err);
 // builtin_executor_ops.attach_timing.
 int32_t attach_timing(void* ee, denotrt_timing_cache* source, denotrt_timing_cache* chosen, int32_t ignore_mismatch,
                       denotrt_error* err);

@@ -82,4 +82,10 @@ int32_t record_tactic(Engine* e, const tc_entry* entry, denotrt_error* err) {
   return rc;
 }
 
+int32_t record_measurement(Engine* e, const tc_entry* entry, denotrt_error* err) {
+  int32_t rc = e->tactics ? tc_store(e->tactics, entry, err) : DENOTRT_OK;
+  if (rc == DENOTRT_OK && e->source) rc = tc_store(e->source, entry, err);
+  return rc;
+}
+
 }  // namespace dtexec

@@ -165,7 +165,7 @@ static int take_forced(denotrt_cudnn_conv* c, void* handle, const denotrt_conv_t
   // Find may have reported more workspace than the size query does: give the algorithm what it was timed with.
   c->workspace = ws > t.workspace ? ws : t.workspace;
   c->fuse_relu = c->fuse_relu && t.fused_ok;
-  *chosen = denotrt_conv_tactic{t.algo, t.math, t.fused_ok, c->workspace, t.ms};
+  if (chosen) *chosen = denotrt_conv_tactic{t.algo, t.math, t.fused_ok, c->workspace, t.ms};
   return 1;
 }
 
@@ -239,7 +239,7 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   c->algo = cand[best].algo;
   c->workspace = cand[best].memory;
   c->fuse_relu = c->fuse_relu && (n == 1 || cand[best].fused_ok);
-  *chosen = denotrt_conv_tactic{(int32_t)cand[best].algo, (int32_t)cand[best].math, c->fuse_relu ? 1 : 0,
+  if (chosen) *chosen = denotrt_conv_tactic{(int32_t)cand[best].algo, (int32_t)cand[best].math, c->fuse_relu ? 1 : 0,
                                 cand[best].memory, cand[best].ms};
   return DENOTRT_OK;
 }

@@ -28,7 +28,7 @@ void denotrt_cudnn_handle_destroy(void* handle);
 // fp32 (FMA kernels only). Ignored for float16.
 // nhwc: x and y are stored NHWC and the filter KRSC (d keeps the logical NCHW geometry).
 // forced (may be NULL): a choice measured earlier (a plan's or a timing cache's); it is taken without searching when
-// cuDNN still accepts it, else the search runs (logged). *chosen receives what the conv runs.
+// cuDNN still accepts it, else the search runs (logged). *chosen (may be NULL) receives what the conv runs.
 int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, int32_t nhwc, const dtops::ConvDesc& d,
                                   const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
                                   const denotrt_conv_tactic* forced, denotrt_conv_tactic* chosen,

@@ -619,6 +619,9 @@ int32_t search(denotrt_cudnn_graph_conv* c, cudnnHandle_t h, const Geometry& g, 
   int n = 0, n_seen = 0, from_a = 0, from_f = 0;
   Descs<kHeurFetch>* lists[2] = {heur_a.get(), heur_f.get()};
   for (int li = 0; li < 2; ++li) {
+    // Fallback configs only where mode A offers nothing usable: on the H200 they never won (eng0/2/8: slow or 2+ s of
+    // NVRTC each), and skipping them saves 3-5 s of build per fused conv.
+    if (li == 1 && n > 0 && !getenv("DENOTRT_CUDNN_GRAPH_FALLBACK")) break;
     Descs<kHeurFetch>* L = lists[li];
     for (int i = 0; i < L->n && n < kMaxCandidates; ++i) {
       Candidate* cand = &cands[n];

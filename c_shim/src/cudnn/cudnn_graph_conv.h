@@ -49,8 +49,9 @@ struct denotrt_graph_conv_stats {
 // forced != NULL: build only that tactic, without timing; if it cannot be built (another cuDNN or GPU), a WARNING is
 // logged and the search runs as if forced were NULL. Otherwise cuDNN's heuristics (mode A, then fallback) propose
 // configs; the first ones that fit workspace_limit are finalized (capped in number and in time: env
-// DENOTRT_CUDNN_GRAPH_MAX_CANDIDATES, default 10, and DENOTRT_CUDNN_GRAPH_BUDGET_MS, default 8000) and each is timed
-// as it runs (warm-up, median of 5 on non-zero buffers); the fastest is kept. *chosen (optional) receives it.
+// DENOTRT_CUDNN_GRAPH_MAX_CANDIDATES, default 10, and DENOTRT_CUDNN_GRAPH_BUDGET_MS, default 8000, checked before
+// each finalize) and each is timed as it runs (warm-up, median of 5 on non-zero buffers); the fastest is kept.
+// *chosen (optional) receives it.
 // Synchronizes the device: never call it while a stream of this thread is capturing. Per-candidate results are
 // logged at VERBOSE.
 int32_t denotrt_cudnn_graph_conv_create(void* handle, int32_t dtype, int32_t allow_tf32, const dtops::ConvDesc& d,
