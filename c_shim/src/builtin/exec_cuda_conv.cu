@@ -6,6 +6,7 @@
 // recorded as timing-cache entries (timing_cache.h): a graph entry (kind 2) holding the engine and knobs, or engine
 // -1 for "the legacy path won", and a legacy entry (kind 1) holding the algorithm. A plan's tactics section carries
 // these, so an engine rebuilds exactly the measured choice without timing. Without cuDNN the own direct kernel runs.
+#include <initializer_list>  // SizeMask
 #include <mutex>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,40 +22,60 @@ namespace dtexec {
 #ifdef DENOTRT_WITH_CUDNN
 using dtops::Act;
 
-static tc_entry make_key(const int64_t* k, int32_t n) {
-  tc_entry e;
-  memset(&e, 0, sizeof e);
-  e.key_len = n;
-  memcpy(e.key, k, sizeof(int64_t) * (size_t)n);
-  return e;
-}
-
 static int64_t float_bits(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
   return u;
 }
 
-// What decides a legacy conv's choice: geometry, dtype, layout, fusion and math (docs/TIMING_CACHE.md, kind 1).
-static tc_entry legacy_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t fuse, int32_t tf32,
-                           int32_t nhwc) {
-  const int64_t k[] = {TC_KIND_CUDNN_LEGACY_CONV, dtype, tf32, nhwc, fuse, d.spatial, d.n, d.c, d.k, d.group,
-                       d.in[0], d.in[1], d.out[0], d.out[1], d.kernel[0], d.kernel[1], d.stride[0], d.stride[1],
-                       d.pad_begin[0], d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
-  static_assert(sizeof k / sizeof k[0] <= TC_MAX_KEY, "conv key too long");
-  return make_key(k, (int32_t)(sizeof k / sizeof k[0]));
+// Both kinds of key end with the conv's geometry, written by one function; the positions of its batch and spatial
+// sizes (which a run-time fallback lets differ, find_similar_tactic) follow from where it starts.
+constexpr int32_t kGeometryLen = 19;
+static void put_geometry(tc_entry* e, const dtops::ConvDesc& d, const int64_t* pe) {
+  const int64_t g[kGeometryLen] = {d.spatial, d.n, d.c, d.k, d.group, d.in[0], d.in[1], d.out[0], d.out[1],
+                                   d.kernel[0], d.kernel[1], d.stride[0], d.stride[1], d.pad_begin[0],
+                                   d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
+  memcpy(e->key + e->key_len, g, sizeof g);
+  e->key_len += kGeometryLen;
 }
 
-// A graph conv's: the same plus the fused inputs and activation, and the cuDNN version (engine indices and knobs
-// are only meaningful within one version). Kind 2.
+// ignore[] for a key whose geometry starts at `at`: N, and the input and output H and W.
+struct SizeMask {
+  uint8_t ignore[TC_MAX_KEY];
+  explicit SizeMask(int32_t at) : ignore{} {
+    for (int32_t g : {1, 5, 6, 7, 8}) ignore[at + g] = 1;
+  }
+};
+
+static tc_entry key_with_prefix(const int64_t* prefix, int32_t n, const dtops::ConvDesc& d, const int64_t* pe) {
+  tc_entry e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.key, prefix, sizeof(int64_t) * (size_t)n);
+  e.key_len = n;
+  put_geometry(&e, d, pe);
+  return e;
+}
+
+// What decides a legacy conv's choice: dtype, math, layout, fusion, then the geometry (docs/TIMING_CACHE.md, kind 1).
+constexpr int32_t kLegacyPrefix = 5;
+static_assert(kLegacyPrefix + kGeometryLen <= TC_MAX_KEY, "conv key too long");
+static tc_entry legacy_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t fuse, int32_t tf32,
+                           int32_t nhwc) {
+  const int64_t prefix[] = {TC_KIND_CUDNN_LEGACY_CONV, dtype, tf32, nhwc, fuse};
+  static_assert(sizeof prefix / sizeof prefix[0] == kLegacyPrefix, "kLegacyPrefix must match the prefix");
+  return key_with_prefix(prefix, kLegacyPrefix, d, pe);
+}
+
+// A graph conv's: also the fused inputs and activation, and the cuDNN version (engine indices and knobs are only
+// meaningful within one version). Kind 2.
+constexpr int32_t kGraphPrefix = 9;
+static_assert(kGraphPrefix + kGeometryLen <= TC_MAX_KEY, "graph conv key too long");
 static tc_entry graph_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t dtype, int32_t tf32, int32_t has_bias,
                           int32_t has_res, Act a, size_t cudnn_version) {
-  const int64_t k[] = {TC_KIND_CUDNN_GRAPH_CONV, (int64_t)cudnn_version, dtype, tf32, has_bias, has_res, a.op,
-                       float_bits(a.alpha), float_bits(a.beta), d.spatial, d.n, d.c, d.k, d.group, d.in[0], d.in[1],
-                       d.out[0], d.out[1], d.kernel[0], d.kernel[1], d.stride[0], d.stride[1], d.pad_begin[0],
-                       d.pad_begin[1], pe[0], pe[1], d.dilation[0], d.dilation[1]};
-  static_assert(sizeof k / sizeof k[0] <= TC_MAX_KEY, "graph conv key too long");
-  return make_key(k, (int32_t)(sizeof k / sizeof k[0]));
+  const int64_t prefix[] = {TC_KIND_CUDNN_GRAPH_CONV, (int64_t)cudnn_version, dtype, tf32, has_bias, has_res, a.op,
+                            float_bits(a.alpha), float_bits(a.beta)};
+  static_assert(sizeof prefix / sizeof prefix[0] == kGraphPrefix, "kGraphPrefix must match the prefix");
+  return key_with_prefix(prefix, kGraphPrefix, d, pe);
 }
 
 // Activations cuDNN's pointwise op computes inside the graph; others run as an own kernel after it.
@@ -102,9 +123,9 @@ static int32_t make_graph(Context* c, const ConvCase& k, const denotrt_graph_tac
 
 static int32_t make_legacy(Context* c, const ConvCase& k, Made* m, denotrt_conv_tactic* chosen, denotrt_error* err) {
   tc_entry key = legacy_key(k.d, k.pe, k.dtype, k.fuse, k.tf32, k.nhwc), stored;
-  static const uint8_t kLegacySizes[TC_MAX_KEY] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1};
+  static const SizeMask kLegacySizes(kLegacyPrefix);
   denotrt_conv_tactic forced;
-  bool have = (find_tactic(c->e, &key, &stored) || find_similar_tactic(c->e, &key, kLegacySizes, &stored)) &&
+  bool have = (find_tactic(c->e, &key, &stored) || find_similar_tactic(c->e, &key, kLegacySizes.ignore, &stored)) &&
               stored.value_len >= 3;
   if (have) forced = denotrt_conv_tactic{(int32_t)stored.value[0], (int32_t)stored.value[1], (int32_t)stored.value[2],
                                          stored.workspace, stored.ms};
@@ -152,9 +173,8 @@ static int32_t choose(Context* c, const ConvCase& k, bool graph_ok, Made* m, den
   denotrt_conv_tactic lt;
   memset(&lt, 0, sizeof lt);
   bool legacy_only = !graph_ok, graph_stored = false, graph_searched = false;
-  // Batch and spatial sizes (graph key positions 10 and 14..17) may differ for a run-time fallback to a stored choice.
-  static const uint8_t kGraphSizes[TC_MAX_KEY] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1};
-  bool have = graph_ok && (find_tactic(c->e, &gk, &stored) || find_similar_tactic(c->e, &gk, kGraphSizes, &stored));
+  static const SizeMask kGraphSizes(kGraphPrefix);
+  bool have = graph_ok && (find_tactic(c->e, &gk, &stored) || find_similar_tactic(c->e, &gk, kGraphSizes.ignore, &stored));
   if (have && stored.value_len >= 2) {
     if (stored.value[0] < 0) {
       legacy_only = true;
