@@ -26,14 +26,24 @@ static uint64_t get_u64(const uint8_t* p) { uint64_t v; memcpy(&v, p, 8); return
 
 static uint64_t entry_bytes(const tc_entry* e) { return 8 + 8 * (uint64_t)(e->key_len + e->value_len) + 8 + 4; }
 
-static int find_locked(const denotrt_timing_cache* c, const int64_t* key, int32_t key_len) {
-  for (int32_t i = 0; i < c->n; i++)
-    if (c->entries[i].key_len == key_len && memcmp(c->entries[i].key, key, (size_t)key_len * 8) == 0) return i;
+/* The first entry whose key equals `key` at every position where ignore (NULL: none) is 0. */
+static int find_locked(const denotrt_timing_cache* c, const int64_t* key, int32_t key_len, const uint8_t* ignore) {
+  for (int32_t i = 0; i < c->n; i++) {
+    const tc_entry* e = &c->entries[i];
+    if (e->key_len != key_len) continue;
+    if (!ignore) {
+      if (memcmp(e->key, key, (size_t)key_len * 8) == 0) return i;
+      continue;
+    }
+    int32_t k = 0;
+    while (k < key_len && (ignore[k] || e->key[k] == key[k])) k++;
+    if (k == key_len) return i;
+  }
   return -1;
 }
 
 static int32_t store_locked(denotrt_timing_cache* c, const tc_entry* e, denotrt_error* err) {
-  int i = find_locked(c, e->key, e->key_len);
+  int i = find_locked(c, e->key, e->key_len, NULL);
   if (i >= 0) {
     c->entries[i] = *e;
     return DENOTRT_OK;
@@ -157,29 +167,16 @@ int32_t tc_serialize(denotrt_timing_cache* c, uint8_t** out, uint64_t* size, den
   return DENOTRT_OK;
 }
 
-int tc_lookup(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, tc_entry* out) {
+int tc_lookup_similar(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, const uint8_t* ignore, tc_entry* out) {
   pthread_mutex_lock(&c->mu);
-  int i = find_locked(c, key, key_len);
+  int i = find_locked(c, key, key_len, ignore);
   if (i >= 0) *out = c->entries[i];
   pthread_mutex_unlock(&c->mu);
   return i >= 0;
 }
 
-int tc_lookup_similar(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, const uint8_t* ignore, tc_entry* out) {
-  pthread_mutex_lock(&c->mu);
-  int found = 0;
-  for (int32_t i = 0; i < c->n && !found; i++) {
-    const tc_entry* e = &c->entries[i];
-    if (e->key_len != key_len) continue;
-    int same = 1;
-    for (int32_t k = 0; k < key_len && same; k++) same = ignore[k] || e->key[k] == key[k];
-    if (same) {
-      *out = *e;
-      found = 1;
-    }
-  }
-  pthread_mutex_unlock(&c->mu);
-  return found;
+int tc_lookup(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, tc_entry* out) {
+  return tc_lookup_similar(c, key, key_len, NULL, out);
 }
 
 int32_t tc_store(denotrt_timing_cache* c, const tc_entry* e, denotrt_error* err) {

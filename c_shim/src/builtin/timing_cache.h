@@ -47,7 +47,7 @@ int32_t tc_serialize(denotrt_timing_cache* c, uint8_t** out, uint64_t* size, den
 /* 1 and *out filled when the key is present. */
 int tc_lookup(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, tc_entry* out);
 /* Like tc_lookup, but key positions where ignore[i] != 0 may differ (e.g. batch and spatial sizes): the first
- * matching entry. */
+ * matching entry; ignore may be NULL (an exact match). */
 int tc_lookup_similar(denotrt_timing_cache* c, const int64_t* key, int32_t key_len, const uint8_t* ignore, tc_entry* out);
 /* Inserts or replaces the entry with the same key. */
 int32_t tc_store(denotrt_timing_cache* c, const tc_entry* e, denotrt_error* err);
