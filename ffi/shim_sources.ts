@@ -53,6 +53,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/cast.cu",
   "c_shim/src/cuda_ops/conv.cu",
   "c_shim/src/cuda_ops/copy.cu",
+  "c_shim/src/cuda_ops/depthwise.cu",
   "c_shim/src/cuda_ops/elementwise.cu",
   "c_shim/src/cuda_ops/epilogue.cu",
   "c_shim/src/cuda_ops/fused_elementwise.cu",

@@ -53,9 +53,15 @@ struct LayerPrep {
   denotrt_cudnn_conv* conv;  // borrowed from the context's cache (legacy cuDNN API)
   denotrt_cudnn_graph_conv* gconv;  // or: borrowed, cuDNN graph API (exec_cuda_conv.cu chooses between them)
   bool gconv_act;            // the graph conv could not fuse the activation: run it after (own kernel)
+  bool own_depthwise;        // or: an NHWC depthwise conv on the own kernel (dtops::depthwise_conv_nhwc)
   denotrt_lt_gemm* gemm;     // borrowed from the context's cache
   const char* kernel;        // what runs it (for errors and inspection)
   bool native_nhwc;          // an NHWC layer whose kernel reads NHWC directly (else run_nhwc_generic converts)
+  // Fused by the executor: a Cast whose only reader is the next layer, an NCHW <-> NHWC Transpose, runs as one
+  // converting transpose writing the Transpose's output (cast_transpose, on the Cast); the Transpose is then
+  // done_by_previous and runs nothing.
+  bool cast_transpose;
+  bool done_by_previous;
 };
 
 // A tensor seen differently by the layer being prepared or run: NHWC layers see logical NCHW dims, and the generic
@@ -125,6 +131,9 @@ bool has_native_nhwc(Context* c, int32_t i);
 // Scratch bytes the generic path needs for layer i (NCHW copies of its laid-out tensors).
 uint64_t nhwc_scratch_bytes(const Context* c, int32_t i);
 int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+// Whether layer i is a Cast the executor fuses with the Transpose after it (LayerPrep::cast_transpose), and the run.
+bool fuses_cast_transpose(const Context* c, int32_t i);
+int32_t run_cast_transpose(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
 // KRSC copies of the filters of NHWC convs, laid out after the constants (engine creation).
 uint64_t plan_krsc_weights(Engine* e, uint64_t total);
 void fill_krsc_weights(const Engine* e, uint8_t* staging);
@@ -136,11 +145,8 @@ int32_t layer_fail(const plan_layer* l, denotrt_error* err, int32_t status, cons
 void free_caches(Context* c);
 // Convolutions on cuDNN (exec_cuda_conv.cu): the choice between graph engines and legacy algorithms, and the run.
 int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
-int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, dtops::Act a,
-                       denotrt_error* err);
-
-// Convolutions on cuDNN (exec_cuda_conv.cu): the choice between graph engines and legacy algorithms, and the run.
-int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
+// Whether layer i, a Conv, is an NHWC depthwise conv the own kernel runs (LayerPrep::own_depthwise).
+bool runs_own_depthwise(Context* c, int32_t i);
 int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, dtops::Act a,
                        denotrt_error* err);
 

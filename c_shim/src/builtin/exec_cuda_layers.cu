@@ -229,6 +229,17 @@ bool matmul_desc(Context* c, const plan_layer* l, denotrt_lt_gemm_desc* gd) {
 int32_t prepare_layer(Context* c, int32_t i, size_t* ws_need, denotrt_error* err) {
   LayerPrep* pr = &c->prep[i];
   pr->native_nhwc = false;
+  // Layers are prepared in order: the previous one has decided whether it runs this one too.
+  pr->done_by_previous = i > 0 && c->e->device_layer[i - 1] && c->prep[i - 1].cast_transpose;
+  pr->cast_transpose = fuses_cast_transpose(c, i);
+  if (pr->done_by_previous) {
+    pr->kernel = "fused_into_previous_layer";
+    return DENOTRT_OK;
+  }
+  if (pr->cast_transpose) {
+    pr->kernel = "dtops_cast_transpose";
+    return DENOTRT_OK;
+  }
   if (!c->e->nhwc[i]) return prepare_layer_logical(c, i, ws_need, err);
   begin_logical_dims(c, i);
   int32_t rc = prepare_layer_logical(c, i, ws_need, err);
@@ -251,7 +262,13 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
     pr->kernel = "dtops_fused_elementwise";
     return fused_program_load(l, &fp, msg, sizeof msg) ? DENOTRT_OK : layer_fail(l, err, DENOTRT_PLAN_ERROR, "%s", msg);
   }
+  pr->own_depthwise = false;
   if (is(l, "Conv")) {
+    if (runs_own_depthwise(c, i)) {
+      pr->own_depthwise = true;
+      pr->kernel = "dtops_depthwise_nhwc";
+      return DENOTRT_OK;
+    }
 #ifdef DENOTRT_WITH_CUDNN
     int32_t dt = tensor_dtype(c, OUT(0));
     if (dt == DENOTRT_FLOAT32 || dt == DENOTRT_FLOAT16) return prepare_conv(c, i, ws_need, err);

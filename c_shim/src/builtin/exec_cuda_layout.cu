@@ -46,7 +46,7 @@ void end_overrides(Context* c) { c->n_ovr = 0; }
 
 bool has_native_nhwc(Context* c, int32_t i) {
   const plan_layer* l = &c->e->p->layers[i];
-  if (is(l, "Conv")) return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr;
+  if (is(l, "Conv")) return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr || c->prep[i].own_depthwise;
   // run_pool reads NHWC itself (PoolDesc.channels_last).
   return is(l, "MaxPool") || is(l, "AveragePool") || is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool");
 }
@@ -94,6 +94,52 @@ int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
     rc = dtops::transpose(dtops::dtype_size(c->e->p->tensors[o.t].dtype), o.ptr, o.dims, kToNhwc, physical[k], s, err);
   }
   end_overrides(c);
+  return rc;
+}
+
+// ---------------------------------------------------------------- Cast + layout Transpose, fused
+
+// The Transpose's perm when it is one of the layout perms of a rank-4 tensor, else false.
+static bool layout_perm(const Context* c, const plan_layer* t, int32_t* perm) {
+  int32_t np = 0;
+  const int64_t* p = plan_attr_ints(t, "perm", &np);
+  if (!p || np != 4 || tensor_dims(c, t->inputs[0]).rank != 4) return false;
+  for (int32_t d = 0; d < 4; ++d) perm[d] = (int32_t)p[d];
+  bool to_nhwc = perm[0] == 0 && perm[1] == 2 && perm[2] == 3 && perm[3] == 1;
+  bool to_nchw = perm[0] == 0 && perm[1] == 3 && perm[2] == 1 && perm[3] == 2;
+  return to_nhwc || to_nchw;
+}
+
+bool fuses_cast_transpose(const Context* c, int32_t i) {
+  const plan* p = c->e->p;
+  const plan_layer* l = &p->layers[i];
+  if (!is(l, "Cast") || c->e->nhwc[i] || i + 1 >= p->num_layers || !c->e->device_layer[i + 1]) return false;
+  const plan_layer* t = &p->layers[i + 1];
+  if (!is(t, "Transpose") || c->e->nhwc[i + 1] || l->num_inputs < 1 || l->num_outputs != 1 || t->num_inputs < 1 ||
+      t->num_outputs != 1 || l->inputs[0] < 0 || t->outputs[0] < 0 || t->inputs[0] != l->outputs[0])
+    return false;
+  // The Cast's output is skipped: nothing else may read it.
+  const int32_t mid = l->outputs[0];
+  for (int32_t k = 0; k < p->num_outputs; ++k)
+    if (p->outputs[k] == mid) return false;
+  for (int32_t j = 0; j < p->num_layers; ++j)
+    for (int32_t k = 0; j != i + 1 && k < p->layers[j].num_inputs; ++k)
+      if (p->layers[j].inputs[k] == mid) return false;
+  int32_t perm[4];
+  if (!layout_perm(c, t, perm)) return false;
+  int32_t from = tensor_dtype(c, l->inputs[0]), to = tensor_dtype(c, mid);
+  return (from == DENOTRT_FLOAT32 && (to == DENOTRT_FLOAT16 || to == DENOTRT_BFLOAT16)) ||
+         (from == DENOTRT_FLOAT16 && to == DENOTRT_FLOAT32);
+}
+
+int32_t run_cast_transpose(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
+  const plan_layer* l = &c->e->p->layers[i];
+  const plan_layer* t = &c->e->p->layers[i + 1];
+  int32_t perm[4], rc = DENOTRT_OK;
+  if (!layout_perm(c, t, perm) ||
+      !dtops::transpose_layout_cast(tensor_dtype(c, IN(0)), PTR(IN(0)), tensor_dims(c, IN(0)), perm,
+                                    tensor_dtype(c, OUT(0)), tensor_ptr(c, t->outputs[0]), s, &rc, err))
+    return layer_fail(l, err, DENOTRT_INTERNAL_ERROR, "the fused Cast + Transpose no longer applies");
   return rc;
 }
 

@@ -60,6 +60,9 @@ static int32_t run_conv(Context* c, int32_t i, cudaStream_t s, denotrt_error* er
   dtops::ConvDesc d;
   int64_t pe[2];
   RC(conv_geometry(c, l, false, &d, pe, err));
+  // A depthwise filter's [C, 1, kh, kw] bytes are its KRSC copy too: the plan's constant serves.
+  if (c->prep[i].own_depthwise)
+    return dtops::depthwise_conv_nhwc(dt, d, PTR(IN(0)), PTR(IN(1)), bias, res, a, PTR(OUT(0)), s, err);
   return dtops::conv(dt, d, PTR(IN(0)), PTR(IN(1)), bias, res, a, PTR(OUT(0)), s, err);
 }
 
@@ -259,6 +262,8 @@ static int32_t run_fused(Context* c, const plan_layer* l, cudaStream_t s, denotr
 }
 
 int32_t run_layer(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
+  if (c->prep[i].done_by_previous) return DENOTRT_OK;
+  if (c->prep[i].cast_transpose) return run_cast_transpose(c, i, s, err);
   return c->e->nhwc[i] ? run_nhwc(c, i, s, err) : run_layer_logical(c, i, s, err);
 }
 

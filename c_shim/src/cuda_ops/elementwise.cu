@@ -1,9 +1,11 @@
 // Elementwise ops: unary activations/math, binary ops with numpy broadcasting, and Where.
 // Float types compute in fp32; int32/int64 compute in their own type (ONNX integer semantics for Div and Mod).
 #include <math.h>
+#include <string.h>
 
 #include <type_traits>
 
+#include "../builtin/fused_program.h"
 #include "act.cuh"
 
 namespace dtops {
@@ -71,6 +73,20 @@ int32_t unary(Act act, int32_t dtype, const void* x, void* y, int64_t n, cudaStr
 
 // ---------------------------------------------------------------- binary
 bool binary_is_compare(int32_t op) { return op >= B_EQUAL; }
+
+// The FusedElementwise opcode computing binary op `op` with bin_f's formula, or -1.
+static int32_t fused_binary_opcode(int32_t op) {
+  switch (op) {
+    case B_ADD: return FE_ADD;
+    case B_SUB: return FE_SUB;
+    case B_MUL: return FE_MUL;
+    case B_DIV: return FE_DIV;
+    case B_POW: return FE_POW;
+    case B_MAX: return FE_MAX;
+    case B_MIN: return FE_MIN;
+    default: return -1;
+  }
+}
 
 __device__ __forceinline__ float bin_f(int32_t op, float a, float b) {
   switch (op) {
@@ -152,6 +168,22 @@ int32_t binary(int32_t op, int32_t dtype, const void* a, const Dims& ad, const v
     return denotrt_fail(err, DENOTRT_SHAPE_ERROR, 0, api, "", "operands of binary op %d do not broadcast to the output", op);
   int64_t n = numel(yd);
   if (n <= 0) return DENOTRT_OK;
+  // Float arithmetic runs as a two-input FusedElementwise program: its launcher merges broadcast dims, indexes in
+  // 32 bits and moves vectors (a squeeze-excite [N,1,1,C] x [N,H,W,C] multiply is memory-bound there, and ~10x
+  // slower through binary_kernel's per-element 64-bit unravel).
+  const int32_t fe_op = fused_binary_opcode(op);
+  if (fe_op >= 0 && (dtype == DENOTRT_FLOAT32 || dtype == DENOTRT_FLOAT16 || dtype == DENOTRT_BFLOAT16)) {
+    fused_program prog;
+    memset(&prog, 0, sizeof prog);
+    prog.len = 3;
+    prog.num_inputs = 2;
+    prog.code[0] = FE_INPUT;
+    prog.code[1] = FE_INPUT | (1 << 8);
+    prog.code[2] = fe_op;
+    const void* xs[2] = {a, b};
+    const Dims xds[2] = {ad, bd};
+    return fused_elementwise(dtype, prog, xs, xds, y, yd, s, err);
+  }
   switch (dtype) {
     case DENOTRT_FLOAT32: launch_binary<float, true>(op, a, av, b, bv, y, n, s); break;
     case DENOTRT_FLOAT16: launch_binary<__half, true>(op, a, av, b, bv, y, n, s); break;

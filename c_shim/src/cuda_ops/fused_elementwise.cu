@@ -11,7 +11,9 @@
 //     every pointer is 16-byte (float) / 8-byte (half) aligned, else 1;
 //   - broadcasting: the output coordinate is unravelled once per element over dims with size-1 dims dropped and
 //     mergeable neighbours merged (an [N,C,H,W] x [1,C,1,1] pair becomes rank 3 or less); each input's offset is the
-//     dot product with its strides; 32-bit index math when the output has fewer than 2^31 elements.
+//     dot product with its strides; 32-bit index math when the output has fewer than 2^31 elements; 4 outputs per
+//     thread when every input is contiguous or constant along the innermost merged dim (bcast_vector_ok: a
+//     squeeze-excite scale [N,1,1,C] over [N,H,W,C], a bias over channels-last data).
 #include <math.h>
 #include <string.h>
 
@@ -100,7 +102,17 @@ __device__ __forceinline__ void fe_eval(const FeParams& p, I i0, const I (&coord
 #pragma unroll
           for (int d = 0; d < kMaxRank; ++d)
             if (d < p.rank) off += coord[d] * (I)p.str[arg][d];
-          top[0] = to_f(x[off]);
+          if constexpr (V == 1) {
+            top[0] = to_f(x[off]);
+          } else if (p.str[arg][p.rank - 1] == 0) {  // constant along the innermost dim: one load for the vector
+            const float v0 = to_f(x[off]);
+#pragma unroll
+            for (int v = 0; v < V; ++v) top[v] = v0;
+          } else {  // contiguous along it, and the vector's start is V-aligned (bcast_vector_ok)
+            const Vec<T, V> in = *reinterpret_cast<const Vec<T, V>*>(x + off);
+#pragma unroll
+            for (int v = 0; v < V; ++v) top[v] = to_f(in.v[v]);
+          }
         } else if constexpr (V == 1) {
           top[0] = to_f(x[i0]);
         } else {
@@ -150,7 +162,8 @@ __global__ void fused_elementwise_kernel(const __grid_constant__ FeParams p, T* 
       *reinterpret_cast<Vec<T, V>*>(y + i0) = out;
     }
   }
-  if constexpr (V > 1) {  // the last n % V elements, one per thread of the first block
+  if constexpr (V > 1 && !kBcast) {  // the last n % V elements, one per thread of the first block (the broadcast
+                                     // vector path runs only when V divides n)
     const I i = groups * V + (I)blockIdx.x * blockDim.x + threadIdx.x;
     if (blockIdx.x == 0 && i < n) {
       float top[1] = {};
@@ -179,11 +192,26 @@ void collapse(const View* views, int32_t nin, const Dims& yd, FeParams* p) {
   p->rank = r;
 }
 
+// Whether V consecutive outputs can be computed together on the broadcast path: V divides the innermost dim, and
+// every input either walks it contiguously from V-aligned starts (every outer stride a multiple of V) or stays
+// constant along it. Pointer alignment is checked by the caller.
+bool bcast_vector_ok(const FeParams& p, int32_t nin, int64_t V) {
+  if (p.rank < 1 || p.dims[p.rank - 1] % V != 0) return false;
+  for (int32_t k = 0; k < nin; ++k) {
+    if (p.str[k][p.rank - 1] != 0 && p.str[k][p.rank - 1] != 1) return false;
+    for (int32_t d = 0; d < p.rank - 1; ++d)
+      if (p.str[k][d] % V != 0) return false;
+  }
+  return true;
+}
+
 template <typename T>
-void launch(const FeParams& p, bool bcast, bool aligned, void* y, cudaStream_t s) {
+void launch(const FeParams& p, int32_t nin, bool bcast, bool aligned, void* y, cudaStream_t s) {
   T* out = static_cast<T*>(y);
   if (!bcast && aligned) fused_elementwise_kernel<T, 4, false, int64_t><<<grid_for(p.n / 4), 256, 0, s>>>(p, out);
   else if (!bcast) fused_elementwise_kernel<T, 1, false, int64_t><<<grid_for(p.n), 256, 0, s>>>(p, out);
+  else if (p.n <= INT32_MAX && aligned && bcast_vector_ok(p, nin, 4))
+    fused_elementwise_kernel<T, 4, true, int32_t><<<grid_for(p.n / 4), 256, 0, s>>>(p, out);
   else if (p.n <= INT32_MAX) fused_elementwise_kernel<T, 1, true, int32_t><<<grid_for(p.n), 256, 0, s>>>(p, out);
   else fused_elementwise_kernel<T, 1, true, int64_t><<<grid_for(p.n), 256, 0, s>>>(p, out);
 }
@@ -213,7 +241,7 @@ int32_t fused_elementwise(int32_t dtype, const fused_program& prog, const void* 
   }
   aligned &= reinterpret_cast<uintptr_t>(y) % align == 0;
   if (bcast) collapse(views, prog.num_inputs, yd, &p);
-  DT_DISPATCH_FLOAT(dtype, T, api, err, launch<T>(p, bcast, aligned, y, s));
+  DT_DISPATCH_FLOAT(dtype, T, api, err, launch<T>(p, prog.num_inputs, bcast, aligned, y, s));
   DT_LAUNCH_CHECK(err, "fused_elementwise_kernel");
   return DENOTRT_OK;
 }

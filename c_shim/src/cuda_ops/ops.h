@@ -86,6 +86,10 @@ int32_t transpose(size_t elem, const void* x, const Dims& xd, const int32_t* per
 // transpose()'s fast path for NCHW <-> NHWC (transpose_tiled.cu); false when the case is not one it handles.
 bool transpose_layout(size_t elem, const void* x, const Dims& xd, const int32_t* perm, void* y, cudaStream_t s,
                       int32_t* rc, denotrt_error* err);
+// The same, converting src_dtype to dst_dtype on the way (fp32 -> fp16 / bf16, fp16 -> fp32); false when the perm
+// or the pair is not one it handles.
+bool transpose_layout_cast(int32_t src_dtype, const void* x, const Dims& xd, const int32_t* perm, int32_t dst_dtype,
+                           void* y, cudaStream_t s, int32_t* rc, denotrt_error* err);
 // starts: clamped first index per axis; steps: per axis (negative allowed); yd: output shape.
 int32_t slice(size_t elem, const void* x, const Dims& xd, const int64_t* starts, const int64_t* steps, void* y,
               const Dims& yd, cudaStream_t s, denotrt_error* err);
@@ -162,6 +166,11 @@ struct ConvDesc {
 // y = act(conv(x, w) + bias + residual); bias (K) and residual (y's shape) may be NULL.
 int32_t conv(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, const void* residual,
              Act act, void* y, cudaStream_t s, denotrt_error* err);
+// Depthwise conv (d.group == d.c == d.k) on channels-last tensors, bandwidth-bound kernels (depthwise.cu):
+// x [N, H, W, C], w [C, kh, kw], y and residual [N, OH, OW, C]; y = act(conv(x, w) + bias[c] + residual), bias and
+// residual may be NULL; 1-D runs as H = 1. DENOTRT_UNSUPPORTED (err untouched) when d is not depthwise.
+int32_t depthwise_conv_nhwc(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias,
+                            const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
 // ConvTranspose (weights [C, K / group, kh, kw]); d.out already includes output_padding.
 int32_t conv_transpose(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, void* y,
                        cudaStream_t s, denotrt_error* err);

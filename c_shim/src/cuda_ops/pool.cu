@@ -63,34 +63,41 @@ __global__ void pool_kernel(const T* x, T* y, PoolArgs a, int64_t n) {
 
 // Channels-last float16 with C % 8 == 0 over 2 spatial dims: 8 channels per thread in one 16-byte load per window
 // tap (the generic kernel's per-element index math and 2-byte loads make it several times slower than memory).
-__global__ void pool_nhwc_half8_kernel(const uint4* __restrict__ x, uint4* __restrict__ y, PoolArgs a, int64_t n) {
+// I: 32-bit index math when every offset fits (the 64-bit divisions alone cost as much as the memory traffic).
+template <typename I>
+__global__ void pool_nhwc_half8_kernel(const uint4* __restrict__ x, uint4* __restrict__ y, PoolArgs a, I n) {
   const PoolDesc& p = a.p;
-  const int64_t c8 = a.channels / 8;
-  DT_GRID_LOOP(i, n) {
-    int64_t cv = i % c8, rem = i / c8;
-    int64_t ow = rem % a.out[1];
-    rem /= a.out[1];
-    int64_t oh = rem % a.out[0], b = rem / a.out[0];
+  const I c8 = (I)(a.channels / 8), in_h = (I)a.in[0], in_w = (I)a.in[1], out_h = (I)a.out[0], out_w = (I)a.out[1];
+  const I kh = (I)p.kernel[0], kw = (I)p.kernel[1], sh = (I)p.stride[0], sw = (I)p.stride[1];
+  const I ph = (I)p.pad_begin[0], pw = (I)p.pad_begin[1], dh = (I)p.dilation[0], dw = (I)p.dilation[1];
+  for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+    I cv = i % c8, rem = i / c8;
+    I ow = rem % out_w;
+    rem /= out_w;
+    I oh = rem % out_h, b = rem / out_h;
     float acc[8];
+#pragma unroll
     for (int k = 0; k < 8; ++k) acc[k] = p.kind == 0 ? -FLT_MAX : 0.f;
-    int64_t count = 0, padded = 1;
+    I count = 0, padded = 1;
     if (p.kind == 1 && p.count_include_pad) {
       for (int32_t d = 0; d < 2; ++d) {
         int64_t o = d ? ow : oh;
         int64_t start = o * p.stride[d] - p.pad_begin[d];
         int64_t end = start + (p.kernel[d] - 1) * p.dilation[d] + 1;
         if (end > a.in[d] + p.pad_end[d]) end = a.in[d] + p.pad_end[d];
-        padded *= (end - start + p.dilation[d] - 1) / p.dilation[d];
+        padded *= (I)((end - start + p.dilation[d] - 1) / p.dilation[d]);
       }
     }
-    for (int64_t r = 0; r < p.kernel[0]; ++r) {
-      int64_t ih = oh * p.stride[0] - p.pad_begin[0] + r * p.dilation[0];
-      if (ih < 0 || ih >= a.in[0]) continue;
-      for (int64_t q = 0; q < p.kernel[1]; ++q) {
-        int64_t iw = ow * p.stride[1] - p.pad_begin[1] + q * p.dilation[1];
-        if (iw < 0 || iw >= a.in[1]) continue;
-        uint4 v = x[((b * a.in[0] + ih) * a.in[1] + iw) * c8 + cv];
+    const uint4* xb = x + b * in_h * in_w * c8 + cv;
+    for (I r = 0; r < kh; ++r) {
+      I ih = oh * sh - ph + r * dh;
+      if (ih < 0 || ih >= in_h) continue;
+      for (I q = 0; q < kw; ++q) {
+        I iw = ow * sw - pw + q * dw;
+        if (iw < 0 || iw >= in_w) continue;
+        uint4 v = __ldg(xb + (ih * in_w + iw) * c8);
         const __half2* h = reinterpret_cast<const __half2*>(&v);
+#pragma unroll
         for (int k = 0; k < 4; ++k) {
           float2 f = __half22float2(h[k]);
           if (p.kind == 0) { acc[2 * k] = fmaxf(acc[2 * k], f.x); acc[2 * k + 1] = fmaxf(acc[2 * k + 1], f.y); }
@@ -102,6 +109,7 @@ __global__ void pool_nhwc_half8_kernel(const uint4* __restrict__ x, uint4* __res
     float div = p.kind == 1 ? (float)(p.count_include_pad ? padded : (count > 0 ? count : 1)) : 1.f;
     uint4 out;
     __half2* o2 = reinterpret_cast<__half2*>(&out);
+#pragma unroll
     for (int k = 0; k < 4; ++k) o2[k] = __floats2half2_rn(acc[2 * k] / div, acc[2 * k + 1] / div);
     y[i] = out;
   }
@@ -158,7 +166,10 @@ int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, vo
   if (p.channels_last && dtype == DENOTRT_FLOAT16 && p.spatial == 2 && a.channels % 8 == 0 &&
       ((uintptr_t)x % 16) == 0 && ((uintptr_t)y % 16) == 0) {
     int64_t nv = n / 8;
-    pool_nhwc_half8_kernel<<<grid_for(nv), 256, 0, s>>>((const uint4*)x, (uint4*)y, a, nv);
+    if (nv < INT32_MAX && numel(xd) / 8 < INT32_MAX)
+      pool_nhwc_half8_kernel<int32_t><<<grid_for(nv), 256, 0, s>>>((const uint4*)x, (uint4*)y, a, (int32_t)nv);
+    else
+      pool_nhwc_half8_kernel<int64_t><<<grid_for(nv), 256, 0, s>>>((const uint4*)x, (uint4*)y, a, nv);
     DT_LAUNCH_CHECK(err, "pool_nhwc_half8_kernel");
     return DENOTRT_OK;
   }

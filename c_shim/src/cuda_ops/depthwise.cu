@@ -1,0 +1,484 @@
+// Depthwise convolution (group == C == K) on channels-last tensors with the fused bias + residual + activation
+// epilogue: MobileNet's and EfficientNet's 3x3/5x5 per-channel convs, ConvNeXt's 7x7. cuDNN runs these NHWC shapes
+// on a generic engine many times slower than memory, yet a depthwise conv does only kh*kw FMAs per element it
+// reads, so it is memory-bound and this kernel is laid out for bandwidth:
+//  - threadIdx.x walks channel vectors (16 bytes: 8 halves or 4 floats, when C allows), so every load and store of
+//    a warp covers whole 32-byte sectors of one pixel's channels, contiguous along C;
+//  - each thread computes TW adjacent output pixels of one row for its channel vector, so the (TW-1)*stride+kw input
+//    columns of a kernel row are loaded once into registers and reused by every tap that touches them;
+//  - where registers allow (3x3, 5x5/2), the loads of several kernel rows are issued together before any is used,
+//    so a strip waits for one memory latency, not one per row (Config below says what was measured);
+//  - the block's filter slice is staged once in shared memory as fp32 [tap][channel] (the filter is [C, kh, kw],
+//    strided along C) with 16-byte loads all in flight at once, then each kernel row's taps are read as vectors;
+//  - threadIdx.y and a grid-stride loop walk output strips in (n, oh, ow) order, so blocks running together share
+//    input rows in L1/L2 and each input byte comes from HBM about once.
+// The unrolled kernel covers dilation 1 along W, kw in {3, 5, 7}, kh <= kw and stride 1 or 2 along W (H's stride
+// and dilation stay run-time values); anything else (dilations along W, other kernel widths, huge filters) takes
+// the generic kernel: one output pixel per thread, same channel vectors and epilogue.
+#include <atomic>
+
+#include "act.cuh"
+
+namespace dtops {
+namespace {
+
+constexpr int kBlock = 256;               // threads per block (tx channel vectors x by strips)
+constexpr int kSmemLimit = 48 * 1024;     // the static shared-memory window: no cudaFuncSetAttribute needed
+constexpr int kBlocksPerSm = 16;          // grid cap: two waves of full occupancy, then the grid-stride loop
+
+struct DwArgs {
+  int32_t c, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+  int32_t strips;   // output strips per row: ceil(ow / TW)
+  int32_t tx;       // channel vectors per block (blockDim.x); the block stages tx * V channels of the filter
+  int32_t smem_w;   // 1: the filter slice is staged in shared memory; 0: read from global (generic kernel only)
+  int32_t total;    // strips in this launch: images * oh * strips
+};
+
+// Raw storage of V elements of T, for one vector load or store of V * sizeof(T) bytes.
+template <int B> struct Raw;
+template <> struct Raw<16> { typedef uint4 type; };
+template <> struct Raw<8> { typedef uint2 type; };
+template <> struct Raw<4> { typedef unsigned int type; };
+template <> struct Raw<2> { typedef unsigned short type; };
+
+template <typename T, int V, typename R>
+__device__ __forceinline__ void unpack(const R& r, float (&f)[V]) {
+  const T* t = reinterpret_cast<const T*>(&r);
+#pragma unroll
+  for (int i = 0; i < V; ++i) f[i] = to_f(t[i]);
+}
+
+// Through the read-only path: x and the residual are never written by this kernel.
+template <typename T, int V>
+__device__ __forceinline__ void load_vec(const T* p, float (&f)[V]) {
+  typedef typename Raw<V * sizeof(T)>::type R;
+  R r = __ldg(reinterpret_cast<const R*>(p));
+  unpack<T, V>(r, f);
+}
+
+template <typename T, int V>
+__device__ __forceinline__ void store_vec(T* p, const float (&f)[V]) {
+  typedef typename Raw<V * sizeof(T)>::type R;
+  R r;
+  T* t = reinterpret_cast<T*>(&r);
+#pragma unroll
+  for (int i = 0; i < V; ++i) t[i] = from_f<T>(f[i]);
+  *reinterpret_cast<R*>(p) = r;
+}
+
+// V consecutive fp32 from shared memory in as few instructions as the alignment (V * 4 bytes) allows.
+template <int V>
+__device__ __forceinline__ void lds_vec(const float* p, float* f) {
+  if (V % 4 == 0) {
+#pragma unroll
+    for (int i = 0; i < V; i += 4) {
+      float4 t = *reinterpret_cast<const float4*>(p + i);
+      f[i] = t.x, f[i + 1] = t.y, f[i + 2] = t.z, f[i + 3] = t.w;
+    }
+  } else if (V == 2) {
+    float2 t = *reinterpret_cast<const float2*>(p);
+    f[0] = t.x, f[1] = t.y;
+  } else {
+#pragma unroll
+    for (int i = 0; i < V; ++i) f[i] = p[i];
+  }
+}
+
+// The block's filter slice, channels [c0, c0 + cpb) clipped to C, as fp32 [tap][channel]. The slice is contiguous
+// in the [C, kh, kw] filter, so it is read as 16-byte vectors (when aligned), four per thread in flight before the
+// first transposed store: a block's start then costs one memory latency, not one per element it stages. Only the
+// block's real channels are written (threads past C never read). Every thread must call it (it ends in a barrier).
+template <typename T>
+__device__ __forceinline__ void stage_weights(float* sw, const T* w, int32_t taps, int32_t c0, int32_t cpb,
+                                              int32_t c) {
+  constexpr int VW = 16 / sizeof(T);
+  constexpr int kInFlight = 4;
+  const int32_t nch = c - c0 < cpb ? c - c0 : cpb;
+  const int32_t n = taps * nch, nt = blockDim.x * blockDim.y, tid = threadIdx.y * blockDim.x + threadIdx.x;
+  const T* src = w + (int64_t)c0 * taps;
+  int32_t done = 0;
+  if (((uintptr_t)src & 15) == 0) {
+    const int32_t nv = n / VW;
+    const uint4* s16 = reinterpret_cast<const uint4*>(src);
+    for (int32_t i0 = tid; i0 < nv; i0 += kInFlight * nt) {
+      uint4 v[kInFlight];
+#pragma unroll
+      for (int k = 0; k < kInFlight; ++k)
+        if (i0 + k * nt < nv) v[k] = __ldg(s16 + i0 + k * nt);
+#pragma unroll
+      for (int k = 0; k < kInFlight; ++k) {
+        if (i0 + k * nt >= nv) break;
+        const T* t = reinterpret_cast<const T*>(&v[k]);
+        const int32_t e = (i0 + k * nt) * VW;
+        int32_t ch = e / taps, tap = e - ch * taps;
+#pragma unroll
+        for (int u = 0; u < VW; ++u) {
+          sw[tap * cpb + ch] = to_f(t[u]);
+          if (++tap == taps) tap = 0, ++ch;
+        }
+      }
+    }
+    done = nv * VW;
+  }
+  for (int32_t i0 = done + tid; i0 < n; i0 += kInFlight * nt) {  // the unaligned slice or the tail
+    float v[kInFlight];
+#pragma unroll
+    for (int k = 0; k < kInFlight; ++k)
+      if (i0 + k * nt < n) v[k] = to_f(src[i0 + k * nt]);
+#pragma unroll
+    for (int k = 0; k < kInFlight; ++k) {
+      const int32_t i = i0 + k * nt;
+      if (i >= n) break;
+      const int32_t ch = i / taps;
+      sw[(i - ch * taps) * cpb + ch] = v[k];
+    }
+  }
+  __syncthreads();
+}
+
+template <typename T, int V>
+__device__ __forceinline__ void load_bias(const T* bias, int32_t c, float (&b)[V]) {
+#pragma unroll
+  for (int i = 0; i < V; ++i) b[i] = bias ? to_f(bias[c + i]) : 0.f;  // scalar: bias needs no alignment
+}
+
+// y = act(acc + bias + residual) for one output pixel's channel vector.
+template <typename T, int V>
+__device__ __forceinline__ void epilogue(float (&v)[V], const float (&b)[V], const T* res, int64_t off, Act act,
+                                         T* y) {
+#pragma unroll
+  for (int i = 0; i < V; ++i) v[i] += b[i];
+  if (res) {
+    float r[V];
+    load_vec<T, V>(res + off, r);
+#pragma unroll
+    for (int i = 0; i < V; ++i) v[i] += r[i];
+  }
+#pragma unroll
+  for (int i = 0; i < V; ++i) v[i] = apply_act(v[i], act);
+  store_vec<T, V>(y + off, v);
+}
+
+// The unrolled kernel: kw == KW taps along W (dilation 1), kh <= KW rows (any row dilation), stride SW along W, TW
+// output pixels per thread. Rows are fetched RB at a time: all RB * NJ vector loads of a batch are issued before
+// any is used, so a strip waits for ceil(kh / RB) memory latencies instead of kh. Loads stay packed (4 registers
+// per 16 bytes) until used.
+template <typename T, int V, int KW, int SW, int TW, int RB, int MINB>
+__global__ void __launch_bounds__(kBlock, MINB)
+    dw_nhwc_kernel(DwArgs a, const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ bias,
+                   const T* __restrict__ res, Act act, T* __restrict__ y) {
+  typedef typename Raw<V * sizeof(T)>::type R;
+  extern __shared__ float4 smem4[];
+  float* sw = reinterpret_cast<float*>(smem4);  // [kh * KW][tx * V]
+  const int32_t cpb = a.tx * V, c0 = blockIdx.y * cpb;
+  stage_weights(sw, w, a.kh * KW, c0, cpb, a.c);
+  const int32_t cl = threadIdx.x * V, c = c0 + cl;
+  if (c >= a.c) return;  // past C in the last channel block (after the barrier)
+  float b[V];
+  load_bias<T, V>(bias, c, b);
+  constexpr int NJ = (TW - 1) * SW + KW;  // input columns one strip reads per kernel row
+  const int64_t row_elems = (int64_t)a.iw * a.c;
+  for (int32_t st = blockIdx.x * blockDim.y + threadIdx.y; st < a.total; st += gridDim.x * blockDim.y) {
+    const int32_t ows = st % a.strips, rem = st / a.strips, oh = rem % a.oh, n = rem / a.oh;
+    const int32_t ow0 = ows * TW, iw0 = ow0 * SW - a.pw, ih0 = oh * a.sh - a.ph;
+    const T* xn = x + (int64_t)n * a.ih * row_elems + c;
+    float acc[TW][V];
+#pragma unroll
+    for (int o = 0; o < TW; ++o)
+#pragma unroll
+      for (int i = 0; i < V; ++i) acc[o][i] = 0.f;
+#pragma unroll
+    for (int r0 = 0; r0 < KW; r0 += RB) {
+      if (r0 >= a.kh) break;
+      R raw[RB][NJ];
+      bool row_ok[RB];
+#pragma unroll
+      for (int rr = 0; rr < RB; ++rr) {
+        const int32_t r = r0 + rr, ih = ih0 + r * a.dh;
+        row_ok[rr] = r < KW && r < a.kh && (unsigned)ih < (unsigned)a.ih;
+        const T* xr = xn + ih * row_elems;
+#pragma unroll
+        for (int j = 0; j < NJ; ++j)
+          if (row_ok[rr] && (unsigned)(iw0 + j) < (unsigned)a.iw)
+            raw[rr][j] = __ldg(reinterpret_cast<const R*>(xr + (int64_t)(iw0 + j) * a.c));
+      }
+#pragma unroll
+      for (int rr = 0; rr < RB; ++rr) {
+        if (!row_ok[rr]) continue;
+        float wr[KW][V];
+        const float* wp = sw + (r0 + rr) * KW * cpb + cl;
+#pragma unroll
+        for (int q = 0; q < KW; ++q) lds_vec<V>(wp + q * cpb, wr[q]);
+#pragma unroll
+        for (int j = 0; j < NJ; ++j) {
+          if ((unsigned)(iw0 + j) >= (unsigned)a.iw) continue;
+          float xv[V];
+          unpack<T, V>(raw[rr][j], xv);
+          // Column j feeds output o through tap q when j == o * SW + q.
+#pragma unroll
+          for (int q = 0; q < KW; ++q) {
+            const int d = j - q;
+            if (d >= 0 && d % SW == 0 && d / SW < TW) {
+#pragma unroll
+              for (int i = 0; i < V; ++i) acc[d / SW][i] = fmaf(xv[i], wr[q][i], acc[d / SW][i]);
+            }
+          }
+        }
+      }
+    }
+    const int64_t ybase = (((int64_t)n * a.oh + oh) * a.ow + ow0) * a.c + c;
+#pragma unroll
+    for (int o = 0; o < TW; ++o)
+      if (ow0 + o < a.ow) epilogue<T, V>(acc[o], b, res, ybase + (int64_t)o * a.c, act, y);
+  }
+}
+
+// Any kernel size, stride and dilation: one output pixel per thread; the filter from shared memory when it fits,
+// else straight from global memory (a kernel of more than ~1500 taps).
+template <typename T, int V>
+__global__ void __launch_bounds__(kBlock) dw_nhwc_generic_kernel(DwArgs a, const T* __restrict__ x,
+                                                                 const T* __restrict__ w, const T* __restrict__ bias,
+                                                                 const T* __restrict__ res, Act act,
+                                                                 T* __restrict__ y) {
+  extern __shared__ float4 smem4[];
+  float* sw = reinterpret_cast<float*>(smem4);
+  const int32_t cpb = a.tx * V, c0 = blockIdx.y * cpb, taps = a.kh * a.kw;
+  if (a.smem_w) stage_weights(sw, w, taps, c0, cpb, a.c);  // a.smem_w is uniform: every thread reaches the barrier
+  const int32_t cl = threadIdx.x * V, c = c0 + cl;
+  if (c >= a.c) return;
+  float b[V];
+  load_bias<T, V>(bias, c, b);
+  const int64_t row_elems = (int64_t)a.iw * a.c;
+  for (int32_t st = blockIdx.x * blockDim.y + threadIdx.y; st < a.total; st += gridDim.x * blockDim.y) {
+    const int32_t ow = st % a.ow, rem = st / a.ow, oh = rem % a.oh, n = rem / a.oh;
+    float acc[V];
+#pragma unroll
+    for (int i = 0; i < V; ++i) acc[i] = 0.f;
+    for (int32_t r = 0; r < a.kh; ++r) {
+      const int32_t ih = oh * a.sh - a.ph + r * a.dh;
+      if ((unsigned)ih >= (unsigned)a.ih) continue;
+      const T* xr = x + ((int64_t)n * a.ih + ih) * row_elems + c;
+      for (int32_t q = 0; q < a.kw; ++q) {
+        const int32_t iw = ow * a.sw - a.pw + q * a.dw;
+        if ((unsigned)iw >= (unsigned)a.iw) continue;
+        float xv[V], wv[V];
+        load_vec<T, V>(xr + (int64_t)iw * a.c, xv);
+        const int32_t tap = r * a.kw + q;
+        if (a.smem_w) {
+          lds_vec<V>(sw + tap * cpb + cl, wv);
+        } else {
+#pragma unroll
+          for (int i = 0; i < V; ++i) wv[i] = to_f(w[(int64_t)(c + i) * taps + tap]);
+        }
+#pragma unroll
+        for (int i = 0; i < V; ++i) acc[i] = fmaf(xv[i], wv[i], acc[i]);
+      }
+    }
+    epilogue<T, V>(acc, b, res, (((int64_t)n * a.oh + oh) * a.ow + ow) * a.c + c, act, y);
+  }
+}
+
+// Multiprocessors of the current device, queried once per device (the launcher runs per conv, often per frame).
+int sm_count() {
+  static std::atomic<int> cache[64];
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) {
+    cudaGetLastError();  // our own failed query: not an error for the launch check to report
+    return 132;
+  }
+  if (cache[dev].load(std::memory_order_relaxed) == 0) {
+    int sms = 0;
+    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms <= 0) {
+      cudaGetLastError();
+      sms = 132;
+    }
+    cache[dev].store(sms, std::memory_order_relaxed);  // racing threads store the same value
+  }
+  return cache[dev].load(std::memory_order_relaxed);
+}
+
+struct Launch {
+  dim3 grid, block;
+  size_t smem;
+  int32_t batch;  // images per launch: strip indices stay within int32
+};
+
+// Block shape, grid and shared memory for V-wide channel vectors over `strips` strips per output row. Channel
+// blocks are balanced (120 vectors run as 4 x 30, not 32+32+32+24); tx shrinks until the filter slice fits the
+// 48 KB window. need_smem: the kernel cannot read the filter from global (the unrolled one); returns false when
+// even one channel vector's slice does not fit, or the channel blocks overflow gridDim.y.
+bool plan_launch(DwArgs* a, int V, int64_t n, int32_t strips, bool need_smem, int threads, Launch* l) {
+  const int32_t cv = a->c / V, taps = a->kh * a->kw;
+  const int64_t slice = (int64_t)taps * V * (int64_t)sizeof(float);  // bytes per channel vector
+  int32_t groups = (cv + 31) / 32, tx = (cv + groups - 1) / groups;
+  if ((int64_t)tx * slice > kSmemLimit) {
+    tx = (int32_t)(kSmemLimit / slice);
+    if (tx < 1) {
+      if (need_smem) return false;
+      tx = cv < 32 ? cv : 32;
+    }
+    groups = (cv + tx - 1) / tx;
+    tx = (cv + groups - 1) / groups;
+  }
+  if (groups > 65535) return false;  // gridDim.y
+  a->smem_w = (int64_t)tx * slice <= kSmemLimit;
+  a->tx = tx;
+  a->strips = strips;
+  const int64_t per_image = (int64_t)a->oh * strips;
+  const int64_t max_strips = INT32_MAX / 2;  // st + the grid's stride never overflows in the kernel's loop
+  l->batch = (int32_t)(n < max_strips / per_image ? n : max_strips / per_image);
+  a->total = (int32_t)(l->batch * per_image);
+  const int32_t by = threads / tx > 0 ? threads / tx : 1;
+  int64_t gx = (a->total + by - 1) / by;
+  const int64_t cap = ((int64_t)sm_count() * kBlocksPerSm + groups - 1) / groups;
+  if (gx > cap) gx = cap;
+  if (gx < 1) gx = 1;
+  l->grid = dim3((unsigned)gx, (unsigned)groups, 1);
+  l->block = dim3((unsigned)tx, (unsigned)by, 1);
+  l->smem = a->smem_w ? (size_t)(tx * slice) : 0;
+  return true;
+}
+
+// The conv's tensors and epilogue, advanced image by image when a launch covers only part of the batch.
+template <typename T>
+struct Tensors {
+  const T *x, *w, *bias, *res;
+  T* y;
+  Act act;
+};
+
+// Runs `kernel` over the batch, `l.batch` images per launch (one launch unless the strips overflow int32).
+template <typename T, typename K>
+int32_t launch_batches(K kernel, const char* name, DwArgs a, const Launch& l, int64_t n, const Tensors<T>& t,
+                       cudaStream_t s, denotrt_error* err) {
+  const int64_t x_image = (int64_t)a.ih * a.iw * a.c, y_image = (int64_t)a.oh * a.ow * a.c;
+  for (int64_t n0 = 0; n0 < n; n0 += l.batch) {
+    DwArgs ab = a;
+    if (n - n0 < l.batch) ab.total = (int32_t)((n - n0) * a.oh * a.strips);
+    kernel<<<l.grid, l.block, l.smem, s>>>(ab, t.x + n0 * x_image, t.w, t.bias, t.res ? t.res + n0 * y_image : nullptr,
+                                           t.act, t.y + n0 * y_image);
+    DT_LAUNCH_CHECK(err, name);
+  }
+  return DENOTRT_OK;
+}
+
+// The unrolled kernel's shape, by kernel width and stride: TW output pixels per thread, RB kernel rows per batch of
+// loads, MINB blocks per SM the registers must allow (__launch_bounds__), THREADS per block. Chosen on the H200
+// from fp16 MobileNetV3 shapes at batch 32 (medians, us): registers bound the occupancy (one 256-thread block per
+// SM above 128 registers), so the wide row batches only pay where they stay under it.
+//  3x3/1: TW 2, all 3 rows at once (117 registers): 16 ch 112x112 34.0, 72 ch 56x56 42.1, 672 ch 14x14 25.9;
+//  3x3/2: the same capped at 128 registers: 64 ch 112->56 39.8 (63.4 uncapped at 129), 240 ch 28->14 15.4;
+//  5x5/1: TW 2, one row at a time (127 registers): 120 ch 28x28 32.8, 672 ch 14x14 40.4, 960 ch 7x7 21.7
+//         (45.9, 59.1 and 30.3 with 3-row batches at 179 registers);
+//  5x5/2: TW 1, 3 rows at once, capped at 128: 72 ch 56->28 35.4, 672 ch 14->7 19.5;
+//  7x7 (ConvNeXt; not tuned): one row at a time, as 5x5.
+template <int KW, int SW> struct Config {
+  static constexpr int TW = SW == 1 ? 2 : 1, RB = 1, MINB = 1, THREADS = kBlock;
+};
+template <> struct Config<3, 1> {
+  static constexpr int TW = 2, RB = 3, MINB = 1, THREADS = kBlock;
+};
+template <> struct Config<3, 2> {
+  static constexpr int TW = 2, RB = 3, MINB = 2, THREADS = kBlock;
+};
+template <> struct Config<5, 2> {
+  static constexpr int TW = 1, RB = 3, MINB = 2, THREADS = kBlock;
+};
+
+template <typename T, int V, int KW, int SW, int TW, int RB, int MINB, int THREADS>
+int32_t launch_unrolled(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, denotrt_error* err,
+                        bool* launched) {
+  Launch l;
+  if (!plan_launch(&a, V, n, (a.ow + TW - 1) / TW, true, THREADS, &l)) return DENOTRT_OK;  // *launched stays false
+  *launched = true;
+  return launch_batches(dw_nhwc_kernel<T, V, KW, SW, TW, RB, MINB>, "dw_nhwc_kernel", a, l, n, t, s, err);
+}
+
+template <typename T, int V, int KW, int SW>
+int32_t launch_config(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, denotrt_error* err, bool* launched) {
+  typedef Config<KW, SW> C;
+  return launch_unrolled<T, V, KW, SW, C::TW, C::RB, C::MINB, C::THREADS>(a, n, t, s, err, launched);
+}
+
+template <typename T, int V, int KW>
+int32_t launch_kw(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, denotrt_error* err, bool* launched) {
+  return a.sw == 1 ? launch_config<T, V, KW, 1>(a, n, t, s, err, launched)
+                   : launch_config<T, V, KW, 2>(a, n, t, s, err, launched);
+}
+
+template <typename T, int V>
+int32_t launch_vec(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, denotrt_error* err) {
+  bool launched = false;
+  int32_t rc = DENOTRT_OK;
+  if (a.dw == 1 && (a.sw == 1 || a.sw == 2) && a.kh <= a.kw) {
+    switch (a.kw) {
+      case 3: rc = launch_kw<T, V, 3>(a, n, t, s, err, &launched); break;
+      case 5: rc = launch_kw<T, V, 5>(a, n, t, s, err, &launched); break;
+      case 7: rc = launch_kw<T, V, 7>(a, n, t, s, err, &launched); break;
+      default: break;
+    }
+  }
+  if (rc != DENOTRT_OK || launched) return rc;
+  Launch l;
+  if (!plan_launch(&a, V, n, a.ow, false, kBlock, &l))
+    return DENOTRT_BAD_ARG(err, "dtops::depthwise_conv_nhwc", "%d channels need more than 65535 channel blocks", a.c);
+  return launch_batches(dw_nhwc_generic_kernel<T, V>, "dw_nhwc_generic_kernel", a, l, n, t, s, err);
+}
+
+bool aligned(const void* p, size_t bytes) { return p == nullptr || ((uintptr_t)p % bytes) == 0; }
+
+// The widest channel vector C and the pointers allow: 16 bytes (8 halves, 4 floats), else 2 elements, else 1.
+template <typename T>
+int32_t launch_typed(const DwArgs& a, int64_t n, const void* x, const void* w, const void* bias, const void* res,
+                     Act act, void* y, cudaStream_t s, denotrt_error* err) {
+  constexpr int VW = 16 / sizeof(T);
+  const Tensors<T> t{(const T*)x, (const T*)w, (const T*)bias, (const T*)res, (T*)y, act};
+  auto fits = [&](int v) {
+    size_t bytes = (size_t)v * sizeof(T);
+    return a.c % v == 0 && aligned(x, bytes) && aligned(y, bytes) && aligned(res, bytes);
+  };
+  if (fits(VW)) return launch_vec<T, VW>(a, n, t, s, err);
+  if (fits(2)) return launch_vec<T, 2>(a, n, t, s, err);
+  return launch_vec<T, 1>(a, n, t, s, err);
+}
+
+}  // namespace
+
+int32_t depthwise_conv_nhwc(int32_t dtype, const ConvDesc& d0, const void* x, const void* w, const void* bias,
+                            const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err) {
+  static const char* api = "dtops::depthwise_conv_nhwc";
+  if (d0.group <= 0 || d0.group != d0.c || d0.k != d0.c || (d0.spatial != 1 && d0.spatial != 2))
+    return DENOTRT_UNSUPPORTED;  // not depthwise: the caller takes another path
+  ConvDesc d = d0;
+  if (d.spatial == 1) {  // 1-D as a 2-D conv over H = 1
+    d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
+    d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
+    d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
+    d.pad_begin[0] = 0;
+  }
+  const int64_t big = INT32_MAX / 4;
+  for (int i = 0; i < 2; ++i) {
+    if (d.kernel[i] <= 0 || d.stride[i] <= 0 || d.dilation[i] <= 0 || d.in[i] <= 0 || d.out[i] < 0)
+      return DENOTRT_BAD_ARG(err, api, "kernel, stride, dilation and input size must be positive");
+    // Every index the kernels form in int32 (rows, columns, the window's reach, pads, taps) stays in range.
+    if (d.in[i] > big || d.out[i] > big || d.kernel[i] > big || d.dilation[i] > big || d.stride[i] > big ||
+        d.pad_begin[i] > big || d.pad_begin[i] < -big ||
+        (d.out[i] > 0 && (d.out[i] - 1) * d.stride[i] + (d.kernel[i] - 1) * d.dilation[i] > big))
+      return DENOTRT_BAD_ARG(err, api, "geometry too large for the depthwise kernel");
+  }
+  if (d.kernel[0] * d.kernel[1] > (1 << 22) || d.out[0] * d.out[1] > INT32_MAX / 2 || d.c > INT32_MAX ||
+      d.n > INT32_MAX)
+    return DENOTRT_BAD_ARG(err, api, "geometry too large for the depthwise kernel");
+  if (d.n <= 0 || d.out[0] == 0 || d.out[1] == 0 || d.c == 0) return DENOTRT_OK;
+  DwArgs a{};
+  a.c = (int32_t)d.c;
+  a.ih = (int32_t)d.in[0], a.iw = (int32_t)d.in[1], a.oh = (int32_t)d.out[0], a.ow = (int32_t)d.out[1];
+  a.kh = (int32_t)d.kernel[0], a.kw = (int32_t)d.kernel[1], a.sh = (int32_t)d.stride[0], a.sw = (int32_t)d.stride[1];
+  a.dh = (int32_t)d.dilation[0], a.dw = (int32_t)d.dilation[1];
+  a.ph = (int32_t)d.pad_begin[0], a.pw = (int32_t)d.pad_begin[1];
+  int32_t rc = DENOTRT_OK;
+  DT_DISPATCH_FLOAT(dtype, T, api, err, rc = launch_typed<T>(a, d.n, x, w, bias, residual, act, y, s, err));
+  return rc;
+}
+
+}  // namespace dtops
