@@ -3,7 +3,7 @@
  * (CUDA graph replay, inputs already on the GPU) and every layer alone (ExecutionContext.profile), and prints the
  * layers grouped by op and kernel, the slowest layers, and the fraction of the fp16 compute ceiling.
  *
- * usage: deno run -A bench/layer_profile.ts --onnx FILE [--batch 32] [--precision fp16] [--layout auto]
+ * usage: deno run -A bench/layer_profile.ts --onnx FILE [--batch 32] [--precision fp16] [--layout auto] [--spatial 224]
  *                                           [--runs 20] [--top 15] [--json FILE] [--gflop 8.2]
  */
 import { parseArgs } from "node:util";
@@ -21,15 +21,17 @@ const { values } = parseArgs({
     top: { type: "string", default: "15" },
     json: { type: "string" },
     gflop: { type: "string" },
+    spatial: { type: "string", default: "224" },
   },
 });
 if (!values.onnx) throw new Error("--onnx FILE is required");
 const batch = Number(values.batch);
 const onnxBytes = await Deno.readFile(values.onnx);
 const inputs = onnxInputs(onnxBytes);
-// Symbolic dims: the batch first, 224 for spatial ones.
+// Symbolic dims: the batch first, --spatial (224) for the others (PP-OCR's detector: 960).
+const spatial = Number(values.spatial);
 const shapes: Record<string, number[]> = Object.fromEntries(
-  inputs.map((t) => [t.name, t.shape.map((d, i) => (d > 0 ? d : i === 0 ? batch : 224))]),
+  inputs.map((t) => [t.name, t.shape.map((d, i) => (d > 0 ? d : i === 0 ? batch : spatial))]),
 );
 const profiles = [Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, { min: s, opt: s, max: s }]))];
 

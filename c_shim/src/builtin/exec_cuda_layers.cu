@@ -306,6 +306,13 @@ void free_caches(Context* c) {
 }
 
 uint64_t layer_scratch_bytes(const Context* c, const plan_layer* l) {
+  // A channels-last global pool over a big map with few channels reduces slices into float partials first.
+  if ((is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool")) && c->e->nhwc[l - c->e->p->layers] && IN(0) >= 0) {
+    dtops::Dims x = tensor_dims(c, IN(0));  // physical [N, H, W, C] (or logical [N, C, H, W] while it runs)
+    int64_t n = x.d[0], ch = tensor_count(c, OUT(0)) / (n > 0 ? n : 1);
+    int64_t hw = x.rank == 4 ? tensor_count(c, IN(0)) / ((n > 0 ? n : 1) * (ch > 0 ? ch : 1)) : 0;
+    return x.rank == 4 ? dtops::global_pool_scratch_bytes(n, ch, hw) : 0;
+  }
   // Pow with an exponent of another dtype: the exponent is cast to the base's dtype first.
   if (is(l, "Pow") && IN(1) >= 0 && tensor_dtype(c, IN(1)) != tensor_dtype(c, IN(0)))
     return (uint64_t)tensor_count(c, IN(1)) * dtops::dtype_size(tensor_dtype(c, IN(0)));

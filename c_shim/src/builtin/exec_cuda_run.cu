@@ -115,7 +115,8 @@ static int32_t run_pool(Context* c, const plan_layer* l, cudaStream_t s, denotrt
       p.pad_end[d] = total - p.pad_begin[d];
     }
   }
-  return dtops::pool(tensor_dtype(c, OUT(0)), p, PTR(IN(0)), x, PTR(OUT(0)), y, s, err);
+  return dtops::pool(tensor_dtype(c, OUT(0)), p, PTR(IN(0)), x, PTR(OUT(0)), y, s, err, c->priv + c->scratch_offset,
+                     layer_scratch_bytes(c, l));
 }
 
 static int32_t run_resize(Context* c, const plan_layer* l, cudaStream_t s, denotrt_error* err) {

@@ -120,8 +120,11 @@ struct PoolDesc {
   int32_t count_include_pad;
   int32_t channels_last; /* x and y stored N, spatial..., C (dims passed to pool() stay logical NCHW) */
 };
+// scratch: where a channels-last global pool over a big map with few channels splits the map
+// (global_pool_scratch_bytes says how much it wants; without it, one block per 32 channels and image reduces all).
 int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, void* y, const Dims& yd,
-             cudaStream_t s, denotrt_error* err);
+             cudaStream_t s, denotrt_error* err, void* scratch = nullptr, size_t scratch_bytes = 0);
+size_t global_pool_scratch_bytes(int64_t n, int64_t c, int64_t hw);
 
 // ---------------------------------------------------------------- resize
 enum ResizeMode { RESIZE_NEAREST = 0, RESIZE_LINEAR = 1 };

@@ -136,8 +136,58 @@ __global__ void global_pool_nhwc_kernel(const T* __restrict__ x, T* __restrict__
   }
 }
 
+// Global pooling over a big map with few (image, channel) pairs (PP-OCR's SE blocks at b1: 24 channels of 240x240):
+// the kernel above would run ceil(C/32) * N blocks, a few SMs for the whole map. Split the map into slices, one
+// block per (32 channels, image, slice) writing float partials, then reduce the partials.
+constexpr int64_t kSplitMinPixels = 4096, kSplitMaxSlices = 64, kSplitFewBlocks = 264;
+
+static int64_t global_pool_slices(int64_t n, int64_t c, int64_t hw) {
+  if (hw < kSplitMinPixels || ((c + 31) / 32) * n >= kSplitFewBlocks) return 1;
+  int64_t slices = hw / 1024;
+  return slices < kSplitMaxSlices ? (slices > 1 ? slices : 1) : kSplitMaxSlices;
+}
+
+size_t global_pool_scratch_bytes(int64_t n, int64_t c, int64_t hw) {
+  int64_t slices = global_pool_slices(n, c, hw);
+  return slices > 1 ? (size_t)(slices * n * c) * sizeof(float) : 0;
+}
+
+template <typename T>
+__global__ void global_pool_nhwc_partial_kernel(const T* __restrict__ x, float* __restrict__ part, int64_t hw,
+                                                int64_t channels, int32_t kind) {
+  __shared__ float rows[8][33];
+  const int64_t b = blockIdx.y, c = (int64_t)blockIdx.x * 32 + threadIdx.x, slices = gridDim.z;
+  const int64_t begin = hw * blockIdx.z / slices, end = hw * (blockIdx.z + 1) / slices;
+  float acc = kind == 0 ? -FLT_MAX : 0.f;
+  if (c < channels)
+    for (int64_t i = begin + threadIdx.y; i < end; i += 8) {
+      float v = to_f(x[(b * hw + i) * channels + c]);
+      acc = kind == 0 ? fmaxf(acc, v) : acc + v;
+    }
+  rows[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < channels) {
+    for (int r = 1; r < 8; ++r) acc = kind == 0 ? fmaxf(acc, rows[r][threadIdx.x]) : acc + rows[r][threadIdx.x];
+    part[(b * slices + blockIdx.z) * channels + c] = acc;
+  }
+}
+
+template <typename T>
+__global__ void global_pool_finish_kernel(const float* __restrict__ part, T* __restrict__ y, int64_t n,
+                                          int64_t channels, int64_t slices, int64_t hw, int32_t kind) {
+  DT_GRID_LOOP(i, n * channels) {
+    const int64_t b = i / channels, c = i % channels;
+    float acc = kind == 0 ? -FLT_MAX : 0.f;
+    for (int64_t z = 0; z < slices; ++z) {
+      float v = part[(b * slices + z) * channels + c];
+      acc = kind == 0 ? fmaxf(acc, v) : acc + v;
+    }
+    y[i] = from_f<T>(kind == 0 ? acc : acc / (float)hw);
+  }
+}
+
 int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, void* y, const Dims& yd,
-             cudaStream_t s, denotrt_error* err) {
+             cudaStream_t s, denotrt_error* err, void* scratch, size_t scratch_bytes) {
   static const char* api = "dtops::pool";
   if (p.spatial < 1 || p.spatial > 3 || xd.rank != p.spatial + 2 || yd.rank != xd.rank)
     return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "", "pooling over %d spatial dims (rank %d)", p.spatial,
@@ -156,6 +206,21 @@ int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, vo
   bool global = p.spatial == 2 && yd.d[2] == 1 && yd.d[3] == 1 && p.kernel[0] == xd.d[2] && p.kernel[1] == xd.d[3] &&
                 p.pad_begin[0] == 0 && p.pad_begin[1] == 0 && p.pad_end[0] == 0 && p.pad_end[1] == 0 &&
                 p.dilation[0] == 1 && p.dilation[1] == 1;
+  const int64_t hw = xd.d[2] * xd.d[3];
+  const int64_t slices = global_pool_slices(xd.d[0], a.channels, hw);
+  if (p.channels_last && global && xd.d[0] <= 65535 && slices > 1 && scratch &&
+      scratch_bytes >= global_pool_scratch_bytes(xd.d[0], a.channels, hw)) {
+    dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0], (unsigned)slices), block(32, 8);
+    float* part = static_cast<float*>(scratch);
+    DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_partial_kernel<T><<<grid, block, 0, s>>>(
+        (const T*)x, part, hw, a.channels, p.kind));
+    DT_LAUNCH_CHECK(err, "global_pool_nhwc_partial_kernel");
+    const int64_t outs = xd.d[0] * a.channels;
+    DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_finish_kernel<T><<<grid_for(outs), 256, 0, s>>>(
+        part, (T*)y, xd.d[0], a.channels, slices, hw, p.kind));
+    DT_LAUNCH_CHECK(err, "global_pool_finish_kernel");
+    return DENOTRT_OK;
+  }
   if (p.channels_last && global && xd.d[0] <= 65535) {
     dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0]), block(32, 8);
     DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_kernel<T><<<grid, block, 0, s>>>(
