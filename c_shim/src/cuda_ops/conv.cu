@@ -36,14 +36,7 @@ __global__ void conv2d_kernel(ConvDesc d, const T* x, const T* w, const T* bias,
 int32_t conv(int32_t dtype, const ConvDesc& d0, const void* x, const void* w, const void* bias, const void* residual,
              Act act, void* y, cudaStream_t s, denotrt_error* err) {
   static const char* api = "dtops::conv";
-  ConvDesc d = d0;
-  if (d.spatial == 1) {  // 1-D as a 2-D conv over H = 1
-    d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
-    d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
-    d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
-    d.pad_begin[0] = 0;
-    d.spatial = 2;
-  }
+  ConvDesc d = conv_as_2d(d0);  // 1-D as a 2-D conv over H = 1
   if (d.spatial != 2) return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "", "%d-D convolution", d0.spatial);
   if (d.group <= 0 || d.c % d.group || d.k % d.group)
     return DENOTRT_BAD_ARG(err, api, "group %lld does not divide C %lld and K %lld", (long long)d.group,
@@ -96,14 +89,7 @@ __global__ void conv_transpose2d_kernel(ConvDesc d, const T* x, const T* w, cons
 int32_t conv_transpose(int32_t dtype, const ConvDesc& d0, const void* x, const void* w, const void* bias, void* y,
                        cudaStream_t s, denotrt_error* err) {
   static const char* api = "dtops::conv_transpose";
-  ConvDesc d = d0;
-  if (d.spatial == 1) {
-    d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
-    d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
-    d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
-    d.pad_begin[0] = 0;
-    d.spatial = 2;
-  }
+  ConvDesc d = conv_as_2d(d0);  // 1-D as a 2-D conv over H = 1
   if (d.spatial != 2) return denotrt_fail(err, DENOTRT_UNSUPPORTED, 0, api, "", "%d-D ConvTranspose", d0.spatial);
   if (d.group <= 0 || d.c % d.group || d.k % d.group) return DENOTRT_BAD_ARG(err, api, "bad group count");
   int64_t n = d.n * d.k * d.out[0] * d.out[1];

@@ -449,13 +449,7 @@ int32_t depthwise_conv_nhwc(int32_t dtype, const ConvDesc& d0, const void* x, co
   static const char* api = "dtops::depthwise_conv_nhwc";
   if (d0.group <= 0 || d0.group != d0.c || d0.k != d0.c || (d0.spatial != 1 && d0.spatial != 2))
     return DENOTRT_UNSUPPORTED;  // not depthwise: the caller takes another path
-  ConvDesc d = d0;
-  if (d.spatial == 1) {  // 1-D as a 2-D conv over H = 1
-    d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
-    d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
-    d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
-    d.pad_begin[0] = 0;
-  }
+  const ConvDesc d = conv_as_2d(d0);  // 1-D as a 2-D conv over H = 1
   const int64_t big = INT32_MAX / 4;
   for (int i = 0; i < 2; ++i) {
     if (d.kernel[i] <= 0 || d.stride[i] <= 0 || d.dilation[i] <= 0 || d.in[i] <= 0 || d.out[i] < 0)

@@ -166,6 +166,26 @@ struct ConvDesc {
   int64_t n, c, k, group;
   int64_t in[2], out[2], kernel[2], stride[2], pad_begin[2], dilation[2];
 };
+// A 1-D conv as the 2-D one over H = 1 that every kernel runs (spatial 2 comes back unchanged); pad_end, when given,
+// is converted the same way into pad_end_2d.
+inline ConvDesc conv_as_2d(const ConvDesc& d0, const int64_t* pad_end = nullptr, int64_t* pad_end_2d = nullptr) {
+  ConvDesc d = d0;
+  if (pad_end_2d) {
+    pad_end_2d[0] = pad_end[0];
+    pad_end_2d[1] = d0.spatial > 1 ? pad_end[1] : 0;
+  }
+  if (d0.spatial != 1) return d;
+  d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
+  d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
+  d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
+  d.pad_begin[0] = 0;
+  d.spatial = 2;
+  if (pad_end_2d) {
+    pad_end_2d[1] = pad_end[0];
+    pad_end_2d[0] = 0;
+  }
+  return d;
+}
 // y = act(conv(x, w) + bias + residual); bias (K) and residual (y's shape) may be NULL.
 int32_t conv(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, const void* residual,
              Act act, void* y, cudaStream_t s, denotrt_error* err);

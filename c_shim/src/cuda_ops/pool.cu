@@ -115,46 +115,14 @@ __global__ void pool_nhwc_half8_kernel(const uint4* __restrict__ x, uint4* __res
   }
 }
 
-// Global pooling, channels last: one block per (image, 32 channels); 8 rows of threads split the spatial extent and
-// reduce through shared memory, so a big map with few channels (SE blocks) still uses the whole GPU.
+// Global pooling, channels last: one block per (32 channels, image, slice of the map); 8 rows of threads split the
+// slice and reduce through shared memory. One slice (gridDim.z == 1): the block writes the result to y. Several
+// (a big map with few channels, e.g. PP-OCR's SE blocks at b1 with 24 channels of 240x240, which would otherwise
+// run on a few SMs): each block writes a float partial to part[image][slice][channel], and
+// global_pool_finish_kernel reduces them.
 template <typename T>
-__global__ void global_pool_nhwc_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t hw, int64_t channels,
-                                        int32_t kind) {
-  __shared__ float part[8][33];
-  const int64_t b = blockIdx.y, c = (int64_t)blockIdx.x * 32 + threadIdx.x;
-  float acc = kind == 0 ? -FLT_MAX : 0.f;
-  if (c < channels)
-    for (int64_t i = threadIdx.y; i < hw; i += 8) {
-      float v = to_f(x[(b * hw + i) * channels + c]);
-      acc = kind == 0 ? fmaxf(acc, v) : acc + v;
-    }
-  part[threadIdx.y][threadIdx.x] = acc;
-  __syncthreads();
-  if (threadIdx.y == 0 && c < channels) {
-    for (int r = 1; r < 8; ++r) acc = kind == 0 ? fmaxf(acc, part[r][threadIdx.x]) : acc + part[r][threadIdx.x];
-    y[b * channels + c] = from_f<T>(kind == 0 ? acc : acc / (float)hw);
-  }
-}
-
-// Global pooling over a big map with few (image, channel) pairs (PP-OCR's SE blocks at b1: 24 channels of 240x240):
-// the kernel above would run ceil(C/32) * N blocks, a few SMs for the whole map. Split the map into slices, one
-// block per (32 channels, image, slice) writing float partials, then reduce the partials.
-constexpr int64_t kSplitMinPixels = 4096, kSplitMaxSlices = 64, kSplitFewBlocks = 264;
-
-static int64_t global_pool_slices(int64_t n, int64_t c, int64_t hw) {
-  if (hw < kSplitMinPixels || ((c + 31) / 32) * n >= kSplitFewBlocks) return 1;
-  int64_t slices = hw / 1024;
-  return slices < kSplitMaxSlices ? (slices > 1 ? slices : 1) : kSplitMaxSlices;
-}
-
-size_t global_pool_scratch_bytes(int64_t n, int64_t c, int64_t hw) {
-  int64_t slices = global_pool_slices(n, c, hw);
-  return slices > 1 ? (size_t)(slices * n * c) * sizeof(float) : 0;
-}
-
-template <typename T>
-__global__ void global_pool_nhwc_partial_kernel(const T* __restrict__ x, float* __restrict__ part, int64_t hw,
-                                                int64_t channels, int32_t kind) {
+__global__ void global_pool_nhwc_kernel(const T* __restrict__ x, T* __restrict__ y, float* __restrict__ part,
+                                        int64_t hw, int64_t channels, int32_t kind) {
   __shared__ float rows[8][33];
   const int64_t b = blockIdx.y, c = (int64_t)blockIdx.x * 32 + threadIdx.x, slices = gridDim.z;
   const int64_t begin = hw * blockIdx.z / slices, end = hw * (blockIdx.z + 1) / slices;
@@ -168,8 +136,22 @@ __global__ void global_pool_nhwc_partial_kernel(const T* __restrict__ x, float* 
   __syncthreads();
   if (threadIdx.y == 0 && c < channels) {
     for (int r = 1; r < 8; ++r) acc = kind == 0 ? fmaxf(acc, rows[r][threadIdx.x]) : acc + rows[r][threadIdx.x];
-    part[(b * slices + blockIdx.z) * channels + c] = acc;
+    if (slices > 1) part[(b * slices + blockIdx.z) * channels + c] = acc;
+    else y[b * channels + c] = from_f<T>(kind == 0 ? acc : acc / (float)hw);
   }
+}
+
+constexpr int64_t kSplitMinPixels = 4096, kSplitMaxSlices = 64, kSplitFewBlocks = 264;
+
+static int64_t global_pool_slices(int64_t n, int64_t c, int64_t hw) {
+  if (hw < kSplitMinPixels || ((c + 31) / 32) * n >= kSplitFewBlocks) return 1;
+  int64_t slices = hw / 1024;
+  return slices < kSplitMaxSlices ? (slices > 1 ? slices : 1) : kSplitMaxSlices;
+}
+
+size_t global_pool_scratch_bytes(int64_t n, int64_t c, int64_t hw) {
+  int64_t slices = global_pool_slices(n, c, hw);
+  return slices > 1 ? (size_t)(slices * n * c) * sizeof(float) : 0;
 }
 
 template <typename T>
@@ -207,25 +189,21 @@ int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, vo
                 p.pad_begin[0] == 0 && p.pad_begin[1] == 0 && p.pad_end[0] == 0 && p.pad_end[1] == 0 &&
                 p.dilation[0] == 1 && p.dilation[1] == 1;
   const int64_t hw = xd.d[2] * xd.d[3];
-  const int64_t slices = global_pool_slices(xd.d[0], a.channels, hw);
-  if (p.channels_last && global && xd.d[0] <= 65535 && slices > 1 && scratch &&
-      scratch_bytes >= global_pool_scratch_bytes(xd.d[0], a.channels, hw)) {
-    dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0], (unsigned)slices), block(32, 8);
-    float* part = static_cast<float*>(scratch);
-    DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_partial_kernel<T><<<grid, block, 0, s>>>(
-        (const T*)x, part, hw, a.channels, p.kind));
-    DT_LAUNCH_CHECK(err, "global_pool_nhwc_partial_kernel");
-    const int64_t outs = xd.d[0] * a.channels;
-    DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_finish_kernel<T><<<grid_for(outs), 256, 0, s>>>(
-        part, (T*)y, xd.d[0], a.channels, slices, hw, p.kind));
-    DT_LAUNCH_CHECK(err, "global_pool_finish_kernel");
-    return DENOTRT_OK;
-  }
   if (p.channels_last && global && xd.d[0] <= 65535) {
-    dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0]), block(32, 8);
+    // Split the map only where the scratch for the partials was given.
+    int64_t slices = global_pool_slices(xd.d[0], a.channels, hw);
+    if (!scratch || scratch_bytes < global_pool_scratch_bytes(xd.d[0], a.channels, hw)) slices = 1;
+    float* part = static_cast<float*>(scratch);
+    dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0], (unsigned)slices), block(32, 8);
     DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_kernel<T><<<grid, block, 0, s>>>(
-        (const T*)x, (T*)y, xd.d[2] * xd.d[3], a.channels, p.kind));
+        (const T*)x, (T*)y, part, hw, a.channels, p.kind));
     DT_LAUNCH_CHECK(err, "global_pool_nhwc_kernel");
+    if (slices > 1) {
+      const int64_t outs = xd.d[0] * a.channels;
+      DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_finish_kernel<T><<<grid_for(outs), 256, 0, s>>>(
+          part, (T*)y, xd.d[0], a.channels, slices, hw, p.kind));
+      DT_LAUNCH_CHECK(err, "global_pool_finish_kernel");
+    }
     return DENOTRT_OK;
   }
   if (p.channels_last && dtype == DENOTRT_FLOAT16 && p.spatial == 2 && a.channels % 8 == 0 &&

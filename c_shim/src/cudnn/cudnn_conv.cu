@@ -248,17 +248,9 @@ int32_t denotrt_cudnn_conv_create(void* handle, int32_t dtype, int32_t allow_tf3
                                   const int64_t* pad_end, int32_t fuse_relu, size_t workspace_limit,
                                   const denotrt_conv_tactic* forced, denotrt_conv_tactic* chosen,
                                   denotrt_cudnn_conv** out, denotrt_error* err) {
-  dtops::ConvDesc d = d0;
-  int64_t pe[2] = {pad_end[0], d.spatial > 1 ? pad_end[1] : 0};
-  if (d.spatial == 1) {  // 1-D as 2-D with H = 1
-    d.in[1] = d.in[0]; d.out[1] = d.out[0]; d.kernel[1] = d.kernel[0]; d.stride[1] = d.stride[0];
-    d.pad_begin[1] = d.pad_begin[0]; d.dilation[1] = d.dilation[0];
-    pe[1] = pe[0];
-    d.in[0] = d.out[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
-    d.pad_begin[0] = pe[0] = 0;
-  } else if (d.spatial != 2) {
-    return DENOTRT_UNSUPPORTED;
-  }
+  if (d0.spatial != 1 && d0.spatial != 2) return DENOTRT_UNSUPPORTED;
+  int64_t pe[2];
+  const dtops::ConvDesc d = dtops::conv_as_2d(d0, pad_end, pe);  // 1-D as 2-D with H = 1
   if (dtype != DENOTRT_FLOAT32 && dtype != DENOTRT_FLOAT16) return DENOTRT_UNSUPPORTED;
   // The legacy descriptor pads both ends by the same amount. Padding is zeros either way, so an asymmetric pad
   // gives identical values whenever the symmetric geometry yields the same output size; otherwise the own kernel

@@ -22,6 +22,7 @@
 
 #include "cudnn/cudnn_api.h"
 #include "cudnn/cudnn_conv.h"
+#include "native_test.h"
 #include "cudnn/cudnn_graph_conv.h"
 
 namespace {
@@ -36,14 +37,6 @@ double now_s() {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-#define CUDA_OK(call)                                                                                   \
-  do {                                                                                                  \
-    cudaError_t e_ = (call);                                                                            \
-    if (e_ != cudaSuccess) {                                                                            \
-      printf("FATAL %s:%d %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_));                \
-      exit(2);                                                                                          \
-    }                                                                                                   \
-  } while (0)
 
 void drain_log(const char* indent) {
   int32_t sev;
@@ -52,13 +45,6 @@ void drain_log(const char* indent) {
   while (denotrt_log_pop(&sev, text, sizeof text, &len)) printf("%s[log %d] %s\n", indent, sev, text);
 }
 
-uint64_t g_rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)time(nullptr);  // fresh inputs every run
-float urand() {  // uniform [-1, 1)
-  g_rng ^= g_rng << 13;
-  g_rng ^= g_rng >> 7;
-  g_rng ^= g_rng << 17;
-  return (float)((g_rng >> 40) * (1.0 / (1ull << 24))) * 2.f - 1.f;
-}
 
 struct Geo {
   const char* name;

@@ -23,6 +23,7 @@
 
 #include "cuda_ops/ops.h"
 #include "cudnn/cudnn_conv.h"
+#include "native_test.h"
 
 namespace {
 
@@ -30,27 +31,12 @@ constexpr double kHbmBytesPerS = 3e12;  // the bound the brief measures against 
 constexpr size_t kWorkspaceLimit = 256u << 20;
 int g_failures = 0;
 
-#define CUDA_OK(call)                                                                                   \
-  do {                                                                                                  \
-    cudaError_t e_ = (call);                                                                            \
-    if (e_ != cudaSuccess) {                                                                            \
-      printf("FATAL %s:%d %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_));                \
-      exit(2);                                                                                          \
-    }                                                                                                   \
-  } while (0)
 
 void fail(const char* what) {
   printf("  FAIL: %s\n", what);
   g_failures++;
 }
 
-uint64_t g_rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)time(nullptr);  // fresh inputs every run
-float urand() {  // uniform [-1, 1)
-  g_rng ^= g_rng << 13;
-  g_rng ^= g_rng >> 7;
-  g_rng ^= g_rng << 17;
-  return (float)((g_rng >> 40) * (1.0 / (1ull << 24))) * 2.f - 1.f;
-}
 
 size_t esize(int dtype) { return dtype == DENOTRT_FLOAT32 ? 4 : 2; }
 const char* dtype_name(int dtype) {
