@@ -3,15 +3,10 @@
  * (denotrt) or by a peer script (JSON lines on its stdout, the same fields). A row that could not run says why.
  */
 
-export interface LatencyStats {
-  min: number;
-  max: number;
-  mean: number;
-  median: number;
-  p90: number;
-  p95: number;
-  p99: number;
-}
+import type { Summary } from "../cli/stats.ts";
+
+/** A row's latency figures: the CLI's summary statistics (trtexec's definitions) without the count and the total. */
+export type LatencyStats = Omit<Summary, "count" | "total">;
 
 export interface ResultRow {
   model: string;

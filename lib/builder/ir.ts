@@ -2,7 +2,7 @@
 // tensors. See docs/IR.md for the contract shared with plan.ts and the
 // executors. Helpers here are pure and operate on this structure only.
 
-import type { DType as RuntimeDType } from "../core/dtype.ts";
+import { type DType as RuntimeDType, DTYPE_BYTES as RUNTIME_DTYPE_BYTES } from "../core/dtype.ts";
 
 /** The element types the builder handles: the runtime's, less fp8 (which only TensorRT plans carry). */
 export type DType = Exclude<RuntimeDType, "fp8_e4m3">;
@@ -19,7 +19,11 @@ export interface Tensor {
   /** "host": a small shape tensor computed on the CPU at run time. */
   placement?: "device" | "host";
   /** Set by plan_memory for arena tensors. */
-  memory?: { offset: number; bytes: number };
+  /**
+   * Set by plan_memory: where the tensor lives in the activation arena. aliasOf: the tensor whose bytes it shares (a
+   * Reshape-like layer's output, which then copies nothing); builder-only, not serialized.
+   */
+  memory?: { offset: number; bytes: number; aliasOf?: string };
 }
 
 export type Attr =
@@ -62,17 +66,8 @@ export interface Graph {
   activationBytes?: number;
 }
 
-export const DTYPE_BYTES: Record<DType, number> = {
-  float32: 4,
-  float16: 2,
-  bfloat16: 2,
-  int8: 1,
-  uint8: 1,
-  int32: 4,
-  int64: 8,
-  bool: 1,
-  float64: 8,
-};
+/** Bytes per element of the builder's dtypes (the runtime's table, which also knows fp8). */
+export const DTYPE_BYTES: Record<DType, number> = RUNTIME_DTYPE_BYTES;
 
 export function isConstant(g: Graph, name: string): boolean {
   return g.tensors.get(name)?.data !== undefined;
@@ -219,4 +214,18 @@ export function attrString(n: Node, key: string, def: string): string {
 export function freshName(g: Graph, base: string): string {
   if (!g.tensors.has(base)) return base;
   for (let i = 1;; i++) if (!g.tensors.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+/**
+ * A namer for the nodes a pass adds: each call returns `base`, or `base_1`, `base_2`, ... if taken by a node of `g`
+ * (as it was when the namer was made) or by a name this namer gave.
+ */
+export function nodeNamer(g: Graph): (base: string) => string {
+  const taken = new Set(g.nodes.map((n) => n.name));
+  return (base: string) => {
+    let name = base;
+    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  };
 }

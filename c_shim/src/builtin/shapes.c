@@ -228,8 +228,8 @@ static int32_t set_out(ictx* c, int i, int32_t rank, const int64_t* dims) {
 }
 static int32_t same_as_input(ictx* c, int out, int in) { return set_out(c, out, in_rank(c, in), in_dims(c, in)); }
 
-/* The values of input i as int64 (it must be a constant or a host tensor). */
-static int32_t in_values(ictx* c, int i, int64_t* out, int64_t cap, int64_t* n) {
+/* Input i's values as a CPU view (it must be a constant or a host tensor with at most cap values). */
+static int32_t in_host_view(ictx* c, int i, int64_t cap, cpu_tensor* v) {
   int32_t t = in_t(c, i);
   const plan_tensor* pt = &c->s->p->tensors[t];
   if (!c->s->host_values[t])
@@ -237,22 +237,25 @@ static int32_t in_values(ictx* c, int i, int64_t* out, int64_t cap, int64_t* n) 
   int64_t cnt = c->s->counts[t];
   if (cnt > cap) return lfail(c, "'%s' has %lld values, more than the %lld expected", pt->name, (long long)cnt, (long long)cap);
   if (pt->flags & PLAN_TENSOR_INPUT) c->s->reads_input_values = 1;
-  cpu_tensor v = {c->s->host_values[t], cpu_dtype(pt->dtype), 0, {0}, cnt};
-  for (int64_t k = 0; k < cnt; k++) out[k] = cpu_get_i64(&v, k);
-  *n = cnt;
+  cpu_tensor view = {c->s->host_values[t], cpu_dtype(pt->dtype), 0, {0}, cnt};
+  *v = view;
+  return DENOTRT_OK;
+}
+/* The values of input i as int64, and as double. */
+static int32_t in_values(ictx* c, int i, int64_t* out, int64_t cap, int64_t* n) {
+  cpu_tensor v;
+  int32_t rc = in_host_view(c, i, cap, &v);
+  if (rc != DENOTRT_OK) return rc;
+  for (int64_t k = 0; k < v.count; k++) out[k] = cpu_get_i64(&v, k);
+  *n = v.count;
   return DENOTRT_OK;
 }
 static int32_t in_fvalues(ictx* c, int i, double* out, int64_t cap, int64_t* n) {
-  int32_t t = in_t(c, i);
-  const plan_tensor* pt = &c->s->p->tensors[t];
-  if (!c->s->host_values[t])
-    return lfail(c, "needs the values of '%s', which is neither a constant nor a host shape tensor", pt->name);
-  int64_t cnt = c->s->counts[t];
-  if (cnt > cap) return lfail(c, "'%s' has %lld values, more than the %lld expected", pt->name, (long long)cnt, (long long)cap);
-  if (pt->flags & PLAN_TENSOR_INPUT) c->s->reads_input_values = 1;
-  cpu_tensor v = {c->s->host_values[t], cpu_dtype(pt->dtype), 0, {0}, cnt};
-  for (int64_t k = 0; k < cnt; k++) out[k] = cpu_get_f64(&v, k);
-  *n = cnt;
+  cpu_tensor v;
+  int32_t rc = in_host_view(c, i, cap, &v);
+  if (rc != DENOTRT_OK) return rc;
+  for (int64_t k = 0; k < v.count; k++) out[k] = cpu_get_f64(&v, k);
+  *n = v.count;
   return DENOTRT_OK;
 }
 

@@ -11,7 +11,7 @@
 // per tensor and direction converts; a graph's I/O is always NCHW. Run it last before plan_memory: after precision,
 // so the transposes move float16 data.
 
-import { type Attr, consumers, freshName, type Graph, type Node, producers, type Tensor, topoSort } from "../ir.ts";
+import { type Attr, consumers, freshName, type Graph, type Node, nodeNamer, producers, type Tensor, topoSort } from "../ir.ts";
 import { isNhwcLayer, NCHW_PERM, NHWC_PERM, nhwcAxis, physicalShape, transposeData } from "../layout.ts";
 import { decodeData, encodeData } from "../tensor_data.ts";
 
@@ -45,13 +45,7 @@ export function chooseLayout(g: Graph, layout: PlanLayout): number {
   const uses = consumers(g);
   const outputs = new Set(g.outputs);
   const stored = new Set<string>(); // tensors the region writes NHWC
-  const nodeNames = new Set(g.nodes.map((n) => n.name));
-  const uniqueNode = (base: string) => {
-    let name = base;
-    for (let i = 1; nodeNames.has(name); i++) name = `${base}_${i}`;
-    nodeNames.add(name);
-    return name;
-  };
+  const uniqueNode = nodeNamer(g);
   const transposes: Node[] = [];
   const transpose = (src: string, dst: string, perm: readonly number[]) =>
     transposes.push({

@@ -6,7 +6,10 @@
 // with best fit: largest tensors first, each put in the smallest gap between
 // already-placed tensors whose lifetimes overlap its own. Offsets are 256-byte
 // aligned. A tensor is live from its producer's index to its last consumer's
-// index, inclusive, so an op never gets an output aliasing one of its inputs.
+// index, inclusive, so an op never gets an output aliasing one of its inputs --
+// except the layers that only reinterpret a shape (Reshape, Flatten, Squeeze,
+// Unsqueeze): their output shares its input's bytes (memory.aliasOf), the pair
+// lives as long as either, and the executors skip the copy (same address).
 
 import { cloneGraph, DTYPE_BYTES, type Graph } from "../ir.ts";
 import { inferShapes } from "../shape_inference.ts";
@@ -18,6 +21,8 @@ export interface MemoryReport {
   /** Sum of the (unaligned) sizes of all arena tensors: the cost without reuse. */
   activationBytes: number;
   planned: number;
+  /** Shape-only outputs that share their input's bytes (no arena space of their own, no copy). */
+  aliased: number;
   /** Tensors whose max size could not be determined (data-dependent shapes). */
   unplanned: string[];
 }
@@ -54,12 +59,17 @@ interface Item {
   offset: number;
 }
 
+/** Layers whose output is their first input's bytes under another shape. */
+const SHAPE_ONLY = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
+
 export function planMemory(g: Graph): MemoryReport {
   const sizes = maxTensorBytes(g);
   const io = new Set([...g.inputs, ...g.outputs]);
   const last = new Map<string, number>();
   g.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
   const items: Item[] = [];
+  const itemOf = new Map<string, Item>();
+  const aliases: { name: string; root: Item; bytes: number }[] = [];
   const unplanned: string[] = [];
   g.nodes.forEach((n, i) => {
     for (const o of n.outputs) {
@@ -72,7 +82,19 @@ export function planMemory(g: Graph): MemoryReport {
         unplanned.push(o);
         continue;
       }
-      items.push({ name: o, bytes, size: align(Math.max(bytes, 1)), first: i, last: Math.max(i, last.get(o) ?? i), offset: -1 });
+      const lastUse = Math.max(i, last.get(o) ?? i);
+      // Tensors are written once and never in place, so a shape-only output can share its input's bytes for as
+      // long as either is read.
+      const root = SHAPE_ONLY.has(n.op) && o === n.outputs[0] ? itemOf.get(n.inputs[0]) : undefined;
+      if (root && root.bytes === bytes) {
+        root.last = Math.max(root.last, lastUse);
+        itemOf.set(o, root);
+        aliases.push({ name: o, root, bytes });
+        continue;
+      }
+      const it = { name: o, bytes, size: align(Math.max(bytes, 1)), first: i, last: lastUse, offset: -1 };
+      items.push(it);
+      itemOf.set(o, it);
     }
   });
   items.sort((a, b) => b.size - a.size || a.first - b.first);
@@ -96,8 +118,9 @@ export function planMemory(g: Graph): MemoryReport {
     arena = Math.max(arena, it.offset + it.size);
   }
   for (const it of items) g.tensors.get(it.name)!.memory = { offset: it.offset, bytes: it.bytes };
+  for (const a of aliases) g.tensors.get(a.name)!.memory = { offset: a.root.offset, bytes: a.bytes, aliasOf: a.root.name };
   const activationBytes = items.reduce((a, it) => a + it.bytes, 0);
   g.arenaBytes = arena;
   g.activationBytes = activationBytes;
-  return { arenaBytes: arena, activationBytes, planned: items.length, unplanned };
+  return { arenaBytes: arena, activationBytes, planned: items.length, aliased: aliases.length, unplanned };
 }

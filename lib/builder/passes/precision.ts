@@ -13,7 +13,7 @@
 // Run it after mark_host_tensors (it keeps host tensors as they are) and before plan_memory (float16 halves the
 // activation sizes the arena is planned with).
 
-import { freshName, type Graph, type Node, type Tensor } from "../ir.ts";
+import { freshName, type Graph, type Node, nodeNamer, type Tensor } from "../ir.ts";
 import { decodeData, encodeData } from "../tensor_data.ts";
 import { SHAPE_INPUTS } from "./mark_host_tensors.ts";
 
@@ -84,13 +84,7 @@ function convertFp16(g: Graph): number {
   const outputs = new Set(g.outputs);
   const after = new Map<string, Node[]>(); // tensor name -> Casts to emit right after its producer
   const castOf = new Map<string, string>(); // `${tensor}>${dtype}` -> the tensor holding it in that dtype
-  const nodeNames = new Set(g.nodes.map((n) => n.name));
-  const uniqueNode = (base: string) => {
-    let name = base;
-    for (let i = 1; nodeNames.has(name); i++) name = `${base}_${i}`;
-    nodeNames.add(name);
-    return name;
-  };
+  const uniqueNode = nodeNamer(g);
   const addCast = (src: string, dst: string, to: "float16" | "float32") => {
     const cast: Node = {
       name: uniqueNode(`${src}/cast_${to === "float16" ? "fp16" : "fp32"}`),
