@@ -255,6 +255,7 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
   pr->gconv = nullptr;
   pr->gconv_act = false;
   pr->gemm = nullptr;
+  pr->own_depthwise = false;
   pr->kernel = "dtops";
   if (is(l, "FusedElementwise")) {  // a malformed program fails here, when shapes are set, with the reason
     fused_program fp;
@@ -262,7 +263,6 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
     pr->kernel = "dtops_fused_elementwise";
     return fused_program_load(l, &fp, msg, sizeof msg) ? DENOTRT_OK : layer_fail(l, err, DENOTRT_PLAN_ERROR, "%s", msg);
   }
-  pr->own_depthwise = false;
   if (is(l, "Conv")) {
     if (runs_own_depthwise(c, i)) {
       pr->own_depthwise = true;
