@@ -74,7 +74,7 @@ int32_t unary(Act act, int32_t dtype, const void* x, void* y, int64_t n, cudaStr
 // ---------------------------------------------------------------- binary
 bool binary_is_compare(int32_t op) { return op >= B_EQUAL; }
 
-// The FusedElementwise opcode computing binary op `op` with bin_f's formula, or -1.
+// The FusedElementwise opcode computing float binary op `op` (fe_binary's formula), or -1: binary() runs these there.
 static int32_t fused_binary_opcode(int32_t op) {
   switch (op) {
     case B_ADD: return FE_ADD;
@@ -88,15 +88,9 @@ static int32_t fused_binary_opcode(int32_t op) {
   }
 }
 
+// The float ops FusedElementwise has no opcode for (fused_binary_opcode routes the arithmetic ones there).
 __device__ __forceinline__ float bin_f(int32_t op, float a, float b) {
   switch (op) {
-    case B_ADD: return a + b;
-    case B_SUB: return a - b;
-    case B_MUL: return a * b;
-    case B_DIV: return a / b;
-    case B_POW: return powf(a, b);
-    case B_MAX: return fmaxf(a, b);
-    case B_MIN: return fminf(a, b);
     case B_MOD: {  // fmod = 0 on floats means Python-style sign of the divisor
       float r = fmodf(a, b);
       if (r != 0.f && ((r < 0.f) != (b < 0.f))) r += b;

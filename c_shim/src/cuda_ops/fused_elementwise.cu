@@ -41,7 +41,8 @@ struct alignas(sizeof(T) * V) Vec {
   T v[V];
 };
 
-// The formulas of act.cuh and elementwise.cu's bin_f, so a fused chain computes what the separate layers did.
+// The formulas of act.cuh (so a fused chain computes what the separate layers did); fe_binary is also what the
+// Add/Sub/Mul/Div/Pow/Max/Min layers on floats run (elementwise.cu's binary() sends them here).
 __device__ __forceinline__ float fe_unary(int32_t op, float v, float a, float b) {
   switch (op) {
     case FE_RELU: return v > 0.f ? v : 0.f;
