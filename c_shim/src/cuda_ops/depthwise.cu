@@ -6,7 +6,7 @@
 //    a warp covers whole 32-byte sectors of one pixel's channels, contiguous along C;
 //  - each thread computes TW adjacent output pixels of one row for its channel vector, so the (TW-1)*stride+kw input
 //    columns of a kernel row are loaded once into registers and reused by every tap that touches them;
-//  - where registers allow (3x3, 5x5/2), the loads of several kernel rows are issued together before any is used,
+//  - where registers allow (3x3), the loads of several kernel rows are issued together before any is used,
 //    so a strip waits for one memory latency, not one per row (Config below says what was measured);
 //  - the block's filter slice is staged once in shared memory as fp32 [tap][channel] (the filter is [C, kh, kw],
 //    strided along C) with 16-byte loads all in flight at once, then each kernel row's taps are read as vectors;
@@ -16,6 +16,7 @@
 // and dilation stay run-time values); anything else (dilations along W, other kernel widths, huge filters) takes
 // the generic kernel: one output pixel per thread, same channel vectors and epilogue.
 #include <atomic>
+#include <type_traits>
 
 #include "act.cuh"
 
@@ -24,7 +25,6 @@ namespace {
 
 constexpr int kBlock = 256;               // threads per block (tx channel vectors x by strips)
 constexpr int kSmemLimit = 48 * 1024;     // the static shared-memory window: no cudaFuncSetAttribute needed
-constexpr int kBlocksPerSm = 16;          // grid cap: two waves of full occupancy, then the grid-stride loop
 
 struct DwArgs {
   int32_t c, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
@@ -142,9 +142,34 @@ __device__ __forceinline__ void load_bias(const T* bias, int32_t c, float (&b)[V
   for (int i = 0; i < V; ++i) b[i] = bias ? to_f(bias[c + i]) : 0.f;  // scalar: bias needs no alignment
 }
 
+// The activations the kernels compile in (each call site dispatches once per strip, so a warp's choice is uniform);
+// any other goes through one out-of-line call per element. Inlining apply_act's whole switch per element made the
+// unrolled kernel's code outgrow the instruction cache: on MobileNetV3's 72 ch 3x3 at b32 the warps' top stalls were
+// "no instruction" and the kernel ran 84 instructions per output element for 9 FMAs (ncu on the H200).
+__device__ __noinline__ float act_out_of_line(float v, Act a) { return apply_act(v, a); }
+
+template <int OP>
+__device__ __forceinline__ float act_ct(float v, const Act& a) {
+  if (OP < 0) return act_out_of_line(v, a);
+  return apply_act(v, Act{OP, a.alpha, a.beta});  // a constant op: the switch folds away
+}
+
+// Calls f(std::integral_constant<int, OP>) with OP = act.op when it is one of the compiled-in activations, else -1.
+template <typename F>
+__device__ __forceinline__ void with_act(const Act& act, F&& f) {
+  switch (act.op) {
+    case U_IDENTITY: f(std::integral_constant<int, U_IDENTITY>()); break;
+    case U_RELU: f(std::integral_constant<int, U_RELU>()); break;
+    case U_HARDSWISH: f(std::integral_constant<int, U_HARDSWISH>()); break;
+    case U_SILU: f(std::integral_constant<int, U_SILU>()); break;
+    case U_CLIP: f(std::integral_constant<int, U_CLIP>()); break;
+    default: f(std::integral_constant<int, -1>()); break;
+  }
+}
+
 // y = act(acc + bias + residual) for one output pixel's channel vector.
-template <typename T, int V>
-__device__ __forceinline__ void epilogue(float (&v)[V], const float (&b)[V], const T* res, int64_t off, Act act,
+template <int OP, typename T, int V>
+__device__ __forceinline__ void epilogue(float (&v)[V], const float (&b)[V], const T* res, int64_t off, const Act& act,
                                          T* y) {
 #pragma unroll
   for (int i = 0; i < V; ++i) v[i] += b[i];
@@ -155,7 +180,7 @@ __device__ __forceinline__ void epilogue(float (&v)[V], const float (&b)[V], con
     for (int i = 0; i < V; ++i) v[i] += r[i];
   }
 #pragma unroll
-  for (int i = 0; i < V; ++i) v[i] = apply_act(v[i], act);
+  for (int i = 0; i < V; ++i) v[i] = act_ct<OP>(v[i], act);
   store_vec<T, V>(y + off, v);
 }
 
@@ -190,28 +215,29 @@ __global__ void __launch_bounds__(kBlock, MINB)
 #pragma unroll
     for (int r0 = 0; r0 < KW; r0 += RB) {
       if (r0 >= a.kh) break;
+      // Taps outside the image read zeros (the pads), so the FMAs below run unconditionally: per-column branches
+      // cost more than the FMAs they skip. Rows past kh stay skipped (their filter rows are not staged).
       R raw[RB][NJ];
-      bool row_ok[RB];
 #pragma unroll
       for (int rr = 0; rr < RB; ++rr) {
         const int32_t r = r0 + rr, ih = ih0 + r * a.dh;
-        row_ok[rr] = r < KW && r < a.kh && (unsigned)ih < (unsigned)a.ih;
+        const bool row_ok = r < KW && r < a.kh && (unsigned)ih < (unsigned)a.ih;
         const T* xr = xn + ih * row_elems;
 #pragma unroll
         for (int j = 0; j < NJ; ++j)
-          if (row_ok[rr] && (unsigned)(iw0 + j) < (unsigned)a.iw)
-            raw[rr][j] = __ldg(reinterpret_cast<const R*>(xr + (int64_t)(iw0 + j) * a.c));
+          raw[rr][j] = row_ok && (unsigned)(iw0 + j) < (unsigned)a.iw
+                           ? __ldg(reinterpret_cast<const R*>(xr + (int64_t)(iw0 + j) * a.c))
+                           : R{};
       }
 #pragma unroll
       for (int rr = 0; rr < RB; ++rr) {
-        if (!row_ok[rr]) continue;
+        if (r0 + rr >= KW || r0 + rr >= a.kh) continue;  // uniform across the block
         float wr[KW][V];
         const float* wp = sw + (r0 + rr) * KW * cpb + cl;
 #pragma unroll
         for (int q = 0; q < KW; ++q) lds_vec<V>(wp + q * cpb, wr[q]);
 #pragma unroll
         for (int j = 0; j < NJ; ++j) {
-          if ((unsigned)(iw0 + j) >= (unsigned)a.iw) continue;
           float xv[V];
           unpack<T, V>(raw[rr][j], xv);
           // Column j feeds output o through tap q when j == o * SW + q.
@@ -227,9 +253,11 @@ __global__ void __launch_bounds__(kBlock, MINB)
       }
     }
     const int64_t ybase = (((int64_t)n * a.oh + oh) * a.ow + ow0) * a.c + c;
+    with_act(act, [&](auto op) {
 #pragma unroll
-    for (int o = 0; o < TW; ++o)
-      if (ow0 + o < a.ow) epilogue<T, V>(acc[o], b, res, ybase + (int64_t)o * a.c, act, y);
+      for (int o = 0; o < TW; ++o)
+        if (ow0 + o < a.ow) epilogue<decltype(op)::value, T, V>(acc[o], b, res, ybase + (int64_t)o * a.c, act, y);
+    });
   }
 }
 
@@ -274,7 +302,8 @@ __global__ void __launch_bounds__(kBlock) dw_nhwc_generic_kernel(DwArgs a, const
         for (int i = 0; i < V; ++i) acc[i] = fmaf(xv[i], wv[i], acc[i]);
       }
     }
-    epilogue<T, V>(acc, b, res, (((int64_t)n * a.oh + oh) * a.ow + ow) * a.c + c, act, y);
+    const int64_t off = (((int64_t)n * a.oh + oh) * a.ow + ow) * a.c + c;
+    with_act(act, [&](auto op) { epilogue<decltype(op)::value, T, V>(acc, b, res, off, act, y); });
   }
 }
 
@@ -297,6 +326,17 @@ int sm_count() {
   return cache[dev].load(std::memory_order_relaxed);
 }
 
+// Blocks of `kernel` one SM holds at once with this block size and shared memory (1 when the query fails).
+template <typename K>
+int resident_blocks(K kernel, int threads, size_t smem) {
+  int blocks = 0;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, smem) != cudaSuccess || blocks < 1) {
+    cudaGetLastError();  // our own failed query: not an error for the launch check to report
+    return 1;
+  }
+  return blocks;
+}
+
 struct Launch {
   dim3 grid, block;
   size_t smem;
@@ -307,7 +347,11 @@ struct Launch {
 // blocks are balanced (120 vectors run as 4 x 30, not 32+32+32+24); tx shrinks until the filter slice fits the
 // 48 KB window. need_smem: the kernel cannot read the filter from global (the unrolled one); returns false when
 // even one channel vector's slice does not fit, or the channel blocks overflow gridDim.y.
-bool plan_launch(DwArgs* a, int V, int64_t n, int32_t strips, bool need_smem, int threads, Launch* l) {
+// The grid holds one wave of resident blocks (blocks_per_sm each, from the occupancy query) and walks the rest with
+// its grid-stride loop: a block stages its filter slice once for many strips, and on the H200 this beat two waves
+// or more by 10-25% on MobileNetV3's b32 shapes.
+template <typename K>
+bool plan_launch(K kernel, DwArgs* a, int V, int64_t n, int32_t strips, bool need_smem, int threads, Launch* l) {
   const int32_t cv = a->c / V, taps = a->kh * a->kw;
   const int64_t slice = (int64_t)taps * V * (int64_t)sizeof(float);  // bytes per channel vector
   int32_t groups = (cv + 31) / 32, tx = (cv + groups - 1) / groups;
@@ -330,12 +374,13 @@ bool plan_launch(DwArgs* a, int V, int64_t n, int32_t strips, bool need_smem, in
   a->total = (int32_t)(l->batch * per_image);
   const int32_t by = threads / tx > 0 ? threads / tx : 1;
   int64_t gx = (a->total + by - 1) / by;
-  const int64_t cap = ((int64_t)sm_count() * kBlocksPerSm + groups - 1) / groups;
+  l->block = dim3((unsigned)tx, (unsigned)by, 1);
+  l->smem = a->smem_w ? (size_t)(tx * slice) : 0;
+  const int64_t resident = (int64_t)sm_count() * resident_blocks(kernel, tx * by, l->smem);
+  const int64_t cap = (resident + groups - 1) / groups;
   if (gx > cap) gx = cap;
   if (gx < 1) gx = 1;
   l->grid = dim3((unsigned)gx, (unsigned)groups, 1);
-  l->block = dim3((unsigned)tx, (unsigned)by, 1);
-  l->smem = a->smem_w ? (size_t)(tx * slice) : 0;
   return true;
 }
 
@@ -363,41 +408,48 @@ int32_t launch_batches(K kernel, const char* name, DwArgs a, const Launch& l, in
 }
 
 // The unrolled kernel's shape, by kernel width and stride: TW output pixels per thread, RB kernel rows per batch of
-// loads, MINB blocks per SM the registers must allow (__launch_bounds__), THREADS per block. Chosen on the H200
-// from fp16 MobileNetV3 shapes at batch 32 (medians, us): registers bound the occupancy (one 256-thread block per
-// SM above 128 registers), so the wide row batches only pay where they stay under it.
-//  3x3/1: TW 2, all 3 rows at once (117 registers): 16 ch 112x112 34.0, 72 ch 56x56 42.1, 672 ch 14x14 25.9;
-//  3x3/2: the same capped at 128 registers: 64 ch 112->56 39.8 (63.4 uncapped at 129), 240 ch 28->14 15.4;
-//  5x5/1: TW 2, one row at a time (127 registers): 120 ch 28x28 32.8, 672 ch 14x14 40.4, 960 ch 7x7 21.7
-//         (45.9, 59.1 and 30.3 with 3-row batches at 179 registers);
-//  5x5/2: TW 1, 3 rows at once, capped at 128: 72 ch 56->28 35.4, 672 ch 14->7 19.5;
-//  7x7 (ConvNeXt; not tuned): one row at a time, as 5x5.
+// loads, MINB blocks per SM the registers must allow (__launch_bounds__), THREADS per block, NARROW: 8-byte channel
+// vectors instead of 16 (half the registers per thread, twice the threads). Chosen on the H200 from fp16
+// MobileNetV3 shapes at batch 32 with the activation compiled in, pads read as zeros and one wave of resident blocks
+// (medians, us; build/dw2-style harness, 2026-11-25):
+//  3x3/1: 16-byte vectors, TW 2, all 3 rows at once (117 registers, 2 blocks per SM): 16 ch 112x112 18.8,
+//         72 ch 56x56 23.8, 672 ch 14x14 15.0 (8-byte vectors at 4 blocks per SM: 21.7, 24.6, 16.3; TW 4: 19.5,
+//         21.5, 16.1);
+//  3x3/2: the same capped at 128 registers: 64 ch 112->56 24.2, 240 ch 28->14 10.8;
+//  5x5/1: 16-byte vectors, TW 2, one row at a time (116 registers): 120 ch 28x28 23.0, 672 ch 14x14 25.1,
+//         960 ch 7x7 15.4 (8-byte vectors at 4 blocks per SM: 24.7, 30.6, 18.0);
+//  5x5/2: 8-byte vectors, TW 2, one row at a time, 4 blocks per SM: 72 ch 56->28 19.3, 672 ch 14->7 16.7
+//         (16-byte vectors, TW 1, 3 rows: 29.9, 15.8);
+//  7x7 (ConvNeXt; not tuned): 16-byte vectors, one row at a time.
 template <int KW, int SW> struct Config {
-  static constexpr int TW = SW == 1 ? 2 : 1, RB = 1, MINB = 1, THREADS = kBlock;
+  static constexpr int TW = SW == 1 ? 2 : 1, RB = 1, MINB = 1, THREADS = kBlock, NARROW = 0;
 };
 template <> struct Config<3, 1> {
-  static constexpr int TW = 2, RB = 3, MINB = 1, THREADS = kBlock;
+  static constexpr int TW = 2, RB = 3, MINB = 1, THREADS = kBlock, NARROW = 0;
 };
 template <> struct Config<3, 2> {
-  static constexpr int TW = 2, RB = 3, MINB = 2, THREADS = kBlock;
+  static constexpr int TW = 2, RB = 3, MINB = 2, THREADS = kBlock, NARROW = 0;
 };
 template <> struct Config<5, 2> {
-  static constexpr int TW = 1, RB = 3, MINB = 2, THREADS = kBlock;
+  static constexpr int TW = 2, RB = 1, MINB = 4, THREADS = kBlock, NARROW = 1;
 };
 
 template <typename T, int V, int KW, int SW, int TW, int RB, int MINB, int THREADS>
 int32_t launch_unrolled(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, denotrt_error* err,
                         bool* launched) {
   Launch l;
-  if (!plan_launch(&a, V, n, (a.ow + TW - 1) / TW, true, THREADS, &l)) return DENOTRT_OK;  // *launched stays false
+  const auto kernel = dw_nhwc_kernel<T, V, KW, SW, TW, RB, MINB>;
+  if (!plan_launch(kernel, &a, V, n, (a.ow + TW - 1) / TW, true, THREADS, &l)) return DENOTRT_OK;  // not launched
   *launched = true;
-  return launch_batches(dw_nhwc_kernel<T, V, KW, SW, TW, RB, MINB>, "dw_nhwc_kernel", a, l, n, t, s, err);
+  return launch_batches(kernel, "dw_nhwc_kernel", a, l, n, t, s, err);
 }
 
 template <typename T, int V, int KW, int SW>
 int32_t launch_config(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, denotrt_error* err, bool* launched) {
   typedef Config<KW, SW> C;
-  return launch_unrolled<T, V, KW, SW, C::TW, C::RB, C::MINB, C::THREADS>(a, n, t, s, err, launched);
+  // A narrow config halves a 16-byte vector; V / 2 divides C and the pointers' alignment wherever V does.
+  constexpr int VU = C::NARROW && V * sizeof(T) == 16 ? V / 2 : V;
+  return launch_unrolled<T, VU, KW, SW, C::TW, C::RB, C::MINB, C::THREADS>(a, n, t, s, err, launched);
 }
 
 template <typename T, int V, int KW>
@@ -420,7 +472,7 @@ int32_t launch_vec(DwArgs a, int64_t n, const Tensors<T>& t, cudaStream_t s, den
   }
   if (rc != DENOTRT_OK || launched) return rc;
   Launch l;
-  if (!plan_launch(&a, V, n, a.ow, false, kBlock, &l))
+  if (!plan_launch(dw_nhwc_generic_kernel<T, V>, &a, V, n, a.ow, false, kBlock, &l))
     return DENOTRT_BAD_ARG(err, "dtops::depthwise_conv_nhwc", "%d channels need more than 65535 channel blocks", a.c);
   return launch_batches(dw_nhwc_generic_kernel<T, V>, "dw_nhwc_generic_kernel", a, l, n, t, s, err);
 }
