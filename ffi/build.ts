@@ -4,9 +4,15 @@
  * (ffi/build_plan.ts); compiles run in parallel, one per core.
  *
  * - Sources: read in place when the package is a local directory; fetched as text, file by file (the list is
- *   ffi/shim_sources.ts), into a scratch directory when it was imported from a URL.
- * - Concurrency: an exclusive lock on <dir>/.lock (flock, so a killed build frees it); whoever gets it second finds
- *   the library built and uses it.
+ *   ffi/shim_sources.ts), into a scratch directory when it was imported from a URL (ffi/fetch_sources.ts).
+ * - Concurrency: an exclusive flock on <dir>/.lock, taken before anything in <dir> is written and held until the
+ *   build's own temporary files are gone. flock excludes every other process (each opens the file itself) and the
+ *   kernel releases it when its holder exits or is killed, so a lock is never stale and never taken over. Whoever
+ *   gets it second finds the library built and uses it. The `.building` file (the holder's pid) only names whom a
+ *   waiting process waits for; it decides nothing.
+ * - Temporary names: everything named `*.tmp-*` in <dir> (the fetched sources, the library and stamp before their
+ *   rename) is created only by the lock's holder and removed by it before it lets go. So the holder may remove any
+ *   it finds on arrival: they can only be a dead builder's (tests/jsr/build_concurrency.test.ts).
  * - Atomicity: objects and the library are written under temporary names and renamed into place; the stamp
  *   (size and hash) is written first, so a half-installed library reads as damaged, never as valid.
  * - Objects are kept, keyed by their command, source and headers: a damaged library is rebuilt by relinking.
@@ -16,6 +22,7 @@ import { VERSION } from "../lib/version.ts";
 import { type BuildParts, type BuildPlan, linkArgv, planBuild } from "./build_plan.ts";
 import { checkLibrary, LIBRARY_FILE, writeStamp } from "./cache.ts";
 import { type EnvLookup, hash64, isFile, joinPath, listDir, readEnv, readTextOrUndefined } from "./env.ts";
+import { obtainSources, type Sources } from "./fetch_sources.ts";
 import { SHIM_SOURCES } from "./shim_sources.ts";
 import { type Job, runJobsSync } from "./sync_jobs.ts";
 import { detectToolchain, type Toolchain } from "./toolchain.ts";
@@ -24,7 +31,6 @@ import { detectToolchain, type Toolchain } from "./toolchain.ts";
 export const PACKAGE_ROOT: URL = new URL("../", import.meta.url);
 /** What a JSR user runs to build ahead of time (printed in messages). */
 export const SETUP_COMMAND = "deno run -A jsr:@denotrt/trt/setup";
-const FETCH_PARALLEL = 8;
 
 export interface BuildOptions {
   /** <cache root>/<denotrt version>. */
@@ -54,10 +60,6 @@ export interface BuildResult {
   seconds: number;
 }
 
-export function fileUrlPath(url: URL): string {
-  return decodeURIComponent(url.pathname).replace(/\/$/, "");
-}
-
 /** The permission flags building needs and this process lacks (queried, never prompted). */
 export function missingBuildPermissions(versionDir: string | undefined, packageRoot: URL = PACKAGE_ROOT): string[] {
   const granted = (d: Deno.PermissionDescriptor) => {
@@ -83,32 +85,6 @@ function describeParts(tc: Toolchain, parts: BuildParts): string {
   const off = [!parts.cudnn && "cuDNN", !parts.cublaslt && "cuBLASLt", !parts.tensorrt && "TensorRT"].filter(Boolean);
   return `CUDA ${tc.cudaVersion}` + (on.length ? `, with ${on.join(", ")}` : "") +
     (off.length ? `, without ${off.join(", ")} (no headers)` : "");
-}
-
-/** The sources on disk: the package directory itself, or a scratch copy fetched from the package's URL. */
-function obtainSources(root: URL, scratchParent: string): { dir: string; cleanup: () => void } {
-  if (root.protocol === "file:") {
-    const dir = fileUrlPath(root);
-    const missing = SHIM_SOURCES.filter((f) => !isFile(joinPath(dir, f)));
-    if (missing.length) {
-      throw new LibraryError(
-        `the package at ${dir} lacks ${missing.length} of the shim's sources (${missing.slice(0, 3).join(", ")}…)`,
-        missing,
-      );
-    }
-    return { dir, cleanup: () => {} };
-  }
-  const dir = joinPath(scratchParent, `src.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
-  const cleanup = () => Deno.removeSync(dir, { recursive: true });
-  const jobs: Job[] = SHIM_SOURCES.map((f) => ({ kind: "fetch", url: new URL(f, root).href, path: joinPath(dir, f) }));
-  const failed = runJobsSync(jobs, FETCH_PARALLEL).find((r) => !r.ok && !r.skipped);
-  if (failed) {
-    try {
-      cleanup();
-    } catch { /* nothing was written */ }
-    throw new LibraryError(`could not fetch the shim's sources from ${root.href}: ${failed.output}`, [root.href]);
-  }
-  return { dir, cleanup };
 }
 
 interface ObjectJob {
@@ -233,14 +209,15 @@ export function buildLibrary(opts: BuildOptions): BuildResult {
       seconds: (performance.now() - t0) / 1000,
     });
     if (!opts.force && checkLibrary(dir).state === "valid") return result(false);
-    Deno.writeTextFileSync(marker, `${Deno.pid}\n`);
     const objDir = joinPath(dir, "obj");
-    if (opts.clean) removeQuietly(objDir);
-    Deno.mkdirSync(objDir, { recursive: true });
-    // Leftovers of a build that was killed (this process holds the lock, so nobody else is writing them).
-    for (const name of listDir(dir)) if (name.includes(".tmp-")) removeQuietly(joinPath(dir, name));
-    let sources: { dir: string; cleanup: () => void } | undefined;
+    let sources: Sources | undefined;
     try {
+      Deno.writeTextFileSync(marker, `${Deno.pid}\n`);
+      // A dead builder's leftovers: only a lock holder creates `.tmp-` names here, and it removes its own before
+      // letting go, so with the lock held none of these is live.
+      for (const name of listDir(dir)) if (name.includes(".tmp-")) removeQuietly(joinPath(dir, name));
+      if (opts.clean) removeQuietly(objDir);
+      Deno.mkdirSync(objDir, { recursive: true });
       sources = obtainSources(root, dir);
       let objs = objectPaths(plan, sources.dir, objDir);
       const toCompile = objs.filter((o) => !isFile(o.obj)).length;

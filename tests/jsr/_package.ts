@@ -52,22 +52,38 @@ export async function copyPublishedPackage(dest: string): Promise<string[]> {
 }
 
 export interface PackageServer {
-  /** http://127.0.0.1:<port>/ */
+  /** http://127.0.0.1:<port>/<random>/: a URL no earlier run has used (see servePackage). */
   url: string;
-  /** Every path requested, in order. */
+  /** Every path requested, relative to `url` (with a leading "/"), in order. */
   requests: string[];
   close(): Promise<void>;
 }
 
-/** Serves `dir` over HTTP with the content types Deno needs to import TypeScript from it. */
-export function servePackage(dir: string): PackageServer {
+/** Test doubles for servePackage: other contents for some paths, and a wait before answering (a slow network). */
+export interface ServeHooks {
+  /** Path (relative, with a leading "/") → the text served instead of the file. */
+  replace?: Record<string, string>;
+  before?: (path: string) => Promise<void> | undefined;
+}
+
+/**
+ * Serves `dir` over HTTP with the content types Deno needs to import TypeScript from it, under a random path.
+ * Deno caches remote modules by URL in DENO_DIR, which every test run on the machine shares, and never fetches a
+ * cached one again; the kernel hands out ports again. On a URL an earlier run had used (an earlier version of the
+ * code), the subprocesses would run that version's modules against this version's sources: the flaky "fatal error:
+ * timing_cache.h: No such file or directory" of a CI run. A fresh path per server makes every URL new.
+ */
+export function servePackage(dir: string, hooks: ServeHooks = {}): PackageServer {
   const requests: string[] = [];
+  const prefix = `/${crypto.randomUUID()}`;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = decodeURIComponent(new URL(req.url).pathname);
+    const full = decodeURIComponent(new URL(req.url).pathname);
+    const path = full.startsWith(`${prefix}/`) ? full.slice(prefix.length) : full;
     requests.push(path);
-    if (path.includes("..")) return new Response("bad path", { status: 400 });
+    if (path === full || path.includes("..")) return new Response("not found", { status: 404 });
+    await hooks.before?.(path);
     try {
-      const body = await Deno.readFile(`${dir}${path}`);
+      const body = hooks.replace?.[path] ?? await Deno.readFile(`${dir}${path}`);
       const type = path.endsWith(".ts")
         ? "application/typescript"
         : path.endsWith(".json")
@@ -78,7 +94,11 @@ export function servePackage(dir: string): PackageServer {
       return new Response("not found", { status: 404 });
     }
   });
-  return { url: `http://127.0.0.1:${server.addr.port}/`, requests, close: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}${prefix}/`,
+    requests,
+    close: () => server.shutdown(),
+  };
 }
 
 export interface DenoRun {

@@ -29,7 +29,7 @@ Deno.test("the published file set carries the shim's sources and the build, and 
   const paths = files.map((f) => f.path);
   const absent = SHIM_SOURCES.filter((f) => !paths.includes(f));
   assertEquals(absent, [], "shim sources missing from the package");
-  for (const needed of ["mod.ts", "setup.ts", "deno.json", "ffi/load.ts", "ffi/build.ts", "ffi/shim_sources.ts"]) {
+  for (const needed of ["mod.ts", "setup.ts", "deno.json", "ffi/load.ts", "ffi/build.ts", "ffi/fetch_sources.ts", "ffi/shim_sources.ts"]) {
     assert(paths.includes(needed), `${needed} is not published`);
   }
   const unwanted = paths.filter((p) =>
