@@ -245,6 +245,15 @@ else if (gpu) {
   await peer("torch-compile", "torch_peers.py", { section: "compile", models: peerModels, timing, compile: plan.compile }, plan.compile.timeoutS, compileExpected);
 }
 
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // 5. Reports.
 const day = report.date.slice(0, 10);
 const chart = throughputChart(report.results, `Throughput against batch size — ${report.gpu ?? "no GPU"}, ${day}`);
@@ -255,8 +264,11 @@ if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, nu
 
 const extra = measurementLines(report);
 if (!values["no-append"] && gpu) {
-  const chartName = `${day}-${(report.gpu ?? "gpu").toLowerCase().replace(/[^a-z0-9]+/g, "-")}${values.quick ? "-quick" : ""}.svg`;
+  const stem = `${day}-${(report.gpu ?? "gpu").toLowerCase().replace(/[^a-z0-9]+/g, "-")}${values.quick ? "-quick" : ""}`;
   await Deno.mkdir(`${HERE}charts`, { recursive: true });
+  // A day's earlier runs keep their charts (RESULTS.md links each section to its own): -2, -3, ... after the first.
+  let chartName = `${stem}.svg`;
+  for (let k = 2; exists(`${HERE}charts/${chartName}`); k++) chartName = `${stem}-${k}.svg`;
   await Deno.writeTextFile(`${HERE}charts/${chartName}`, chart);
   const text = resultsSection(report, [`Chart: [charts/${chartName}](charts/${chartName})`, "", ...extra]);
   await Deno.writeTextFile(`${HERE}RESULTS.md`, `\n${text}`, { append: true });

@@ -52,6 +52,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/block_reduce.cuh",
   "c_shim/src/cuda_ops/cast.cu",
   "c_shim/src/cuda_ops/conv.cu",
+  "c_shim/src/cuda_ops/conv_transpose.cu",
   "c_shim/src/cuda_ops/copy.cu",
   "c_shim/src/cuda_ops/depthwise.cu",
   "c_shim/src/cuda_ops/elementwise.cu",

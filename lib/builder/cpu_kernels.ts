@@ -138,6 +138,13 @@ function convAttrs(n: Node, r: number) {
   };
 }
 
+/** The activation a fused Conv / ConvTranspose applies (attrs `activation`, `_alpha`, `_beta`), if any. */
+function fusedActivation(n: Node): ((x: number) => number) | undefined {
+  return n.attrs.activation
+    ? activationFn(attrString(n, "activation", ""), attrFloat(n, "activation_alpha", 0), attrFloat(n, "activation_beta", 0))
+    : undefined;
+}
+
 function conv(n: Node, x: Value, w: Value, b: Value | undefined, residual: Value | undefined, outShape: number[]): Value {
   const r = x.shape.length - 2;
   const { strides, dilations, pads, group } = convAttrs(n, r);
@@ -149,9 +156,7 @@ function conv(n: Node, x: Value, w: Value, b: Value | undefined, residual: Value
   const inSt = stridesOf(inSp), kSt = stridesOf(kShape);
   const inSz = size(inSp), kSz = size(kShape), outSz = size(outSp);
   const out = new Float64Array(N * M * outSz);
-  const act = n.attrs.activation
-    ? activationFn(attrString(n, "activation", ""), attrFloat(n, "activation_alpha", 0), attrFloat(n, "activation_beta", 0))
-    : undefined;
+  const act = fusedActivation(n);
   const kIdx: number[][] = [];
   forEachIndex(kShape, (k) => kIdx.push([...k]));
   let o = 0;
@@ -219,6 +224,8 @@ function convTranspose(n: Node, x: Value, w: Value, b: Value | undefined, outSha
       });
     }
   }
+  const act = fusedActivation(n);
+  if (act) for (let i = 0; i < out.length; i++) out[i] = act(out[i]);
   return val(x.dtype, outShape, out);
 }
 

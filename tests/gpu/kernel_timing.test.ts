@@ -125,7 +125,7 @@ if (fixturesPresent()) {
     assert(other.size > 1, "the build adds its measurements to the cache it was given");
   });
 
-  gpuTest("kernel timing: a stored choice cuDNN refuses is searched again, with a warning", async () => {
+  gpuTest("kernel timing: a stored choice cuDNN refuses is searched again, with a log line saying why", async () => {
     using cache = new TimingCache();
     await build("layout_mix", "fp16", cache);
     const contents = decodeCache(cache.serialize());

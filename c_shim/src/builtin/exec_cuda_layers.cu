@@ -275,6 +275,17 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
 #endif
     return DENOTRT_OK;
   }
+  if (is(l, "ConvTranspose")) {  // NHWC 2-D ones run on the channels-last kernels (has_native_nhwc)
+    dtops::ConvDesc d;
+    int64_t pe[2];
+    denotrt_error ignored;
+    pr->kernel = "dtops_conv_transpose";
+    if (c->e->nhwc[i] && tensor_dims(c, IN(0)).rank == 4)
+      pr->kernel = conv_geometry(c, l, true, &d, pe, &ignored) == DENOTRT_OK
+                       ? dtops::conv_transpose_nhwc_kernel(tensor_dtype(c, OUT(0)), d)
+                       : "dtops_conv_transpose_nhwc";  // run_layer_logical reports the error
+    return DENOTRT_OK;
+  }
   if (is(l, "MatMul") || is(l, "Gemm")) {
 #ifdef DENOTRT_WITH_CUBLASLT
     denotrt_lt_gemm_desc gd;

@@ -47,8 +47,11 @@ void end_overrides(Context* c) { c->n_ovr = 0; }
 bool has_native_nhwc(Context* c, int32_t i) {
   const plan_layer* l = &c->e->p->layers[i];
   if (is(l, "Conv")) return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr || c->prep[i].own_depthwise;
-  // run_pool reads NHWC itself (PoolDesc.channels_last).
-  return is(l, "MaxPool") || is(l, "AveragePool") || is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool");
+  // dtops::conv_transpose_nhwc reads channels-last 2-D data (a rank-3 tensor is never laid out: layout.h).
+  if (is(l, "ConvTranspose")) return l->num_inputs > 0 && l->inputs[0] >= 0 && tensor_dims(c, l->inputs[0]).rank == 4;
+  // run_pool reads NHWC itself (PoolDesc.channels_last); run_resize resizes the NHWC data as it lies.
+  return is(l, "MaxPool") || is(l, "AveragePool") || is(l, "GlobalAveragePool") || is(l, "GlobalMaxPool") ||
+         is(l, "Resize");
 }
 
 uint64_t nhwc_scratch_bytes(const Context* c, int32_t i) {

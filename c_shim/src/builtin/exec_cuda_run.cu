@@ -157,6 +157,19 @@ static int32_t run_resize(Context* c, const plan_layer* l, cudaStream_t s, denot
   }
   if (!have)
     for (int32_t d = 0; d < x.rank; ++d) scales[d] = x.d[d] > 0 ? (float)y.d[d] / (float)x.d[d] : 1.f;
+  if (c->e->nhwc[l - c->e->p->layers] && x.rank == 4) {
+    // dims and scales are logical (run_nhwc), the data NHWC: resize the physical [N,H,W,C] (C is then one
+    // contiguous run per pixel, which dtops::resize copies with 16-byte vectors).
+    static const int32_t kToNhwc[4] = {0, 2, 3, 1};
+    Dims xp = x, yp = y;
+    float sp[4];
+    for (int32_t d = 0; d < 4; ++d) {
+      xp.d[d] = x.d[kToNhwc[d]];
+      yp.d[d] = y.d[kToNhwc[d]];
+      sp[d] = scales[kToNhwc[d]];
+    }
+    return dtops::resize(tensor_dtype(c, OUT(0)), m, coord, nmode, sp, PTR(IN(0)), xp, PTR(OUT(0)), yp, s, err);
+  }
   return dtops::resize(tensor_dtype(c, OUT(0)), m, coord, nmode, scales, PTR(IN(0)), x, PTR(OUT(0)), y, s, err);
 }
 
@@ -297,7 +310,13 @@ int32_t run_layer_logical(Context* c, int32_t i, cudaStream_t s, denotrt_error* 
     dtops::ConvDesc d;
     int64_t pe[2];
     RC(conv_geometry(c, l, true, &d, pe, err));
-    return dtops::conv_transpose(dt, d, PTR(IN(0)), PTR(IN(1)), IN(2) >= 0 ? PTR(IN(2)) : nullptr, PTR(OUT(0)), s, err);
+    Act a;
+    RC(conv_act(l, &a, err));
+    const void* bias = IN(2) >= 0 ? PTR(IN(2)) : nullptr;
+    // Native NHWC (has_native_nhwc): logical dims, channels-last data; the filter keeps its ONNX layout.
+    if (c->prep[i].native_nhwc)
+      return dtops::conv_transpose_nhwc(dt, d, PTR(IN(0)), PTR(IN(1)), bias, a, PTR(OUT(0)), s, err);
+    return dtops::conv_transpose(dt, d, PTR(IN(0)), PTR(IN(1)), bias, a, PTR(OUT(0)), s, err);
   }
   if (is(l, "Concat")) {
     Dims y = tensor_dims(c, OUT(0));
@@ -330,6 +349,8 @@ int32_t run_layer_logical(Context* c, int32_t i, cudaStream_t s, denotrt_error* 
     int32_t perm[DENOTRT_MAX_RANK], np = 0;
     const int64_t* p = plan_attr_ints(l, "perm", &np);
     for (int32_t d = 0; d < x.rank; ++d) perm[d] = np == x.rank ? (int32_t)p[d] : x.rank - 1 - d;
+    // One address: plan_memory aliased a transpose that moves only dims of size 1 (every element stays put).
+    if (PTR(IN(0)) == PTR(OUT(0))) return DENOTRT_OK;
     return dtops::transpose(elem, PTR(IN(0)), x, perm, PTR(OUT(0)), s, err);
   }
   if (is(l, "Softmax") || is(l, "LogSoftmax")) {

@@ -1,5 +1,5 @@
-// One row-major GEMM configuration for cuBLASLt: Y[b] = op(A[b]) op(B[b]) (+ bias[n]) with strided batches and a
-// heuristic algorithm chosen once per shape (the executor caches these per layer and shape).
+// One row-major GEMM configuration for cuBLASLt: Y[b] = op(A[b]) op(B[b]) (+ bias[n]) with strided batches and the
+// fastest of the heuristic's first algorithms, timed once per shape (the executor caches these per layer and shape).
 #ifndef DENOTRT_CUBLASLT_GEMM_H
 #define DENOTRT_CUBLASLT_GEMM_H
 #include <cuda_runtime.h>

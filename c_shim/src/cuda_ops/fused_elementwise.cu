@@ -7,12 +7,12 @@
 // instruction at the same time, so the dispatch never diverges.
 //
 // Paths, chosen on the host:
-//   - every input has the output's shape: no index math; 4 elements per thread with vector loads and stores when
-//     every pointer is 16-byte (float) / 8-byte (half) aligned, else 1;
+//   - every input has the output's shape: no index math; 16 bytes per thread (4 floats, 8 halves) with vector loads
+//     and stores when every pointer is 16-byte aligned, else 4 elements when they are 4-element aligned, else 1;
 //   - broadcasting: the output coordinate is unravelled once per element over dims with size-1 dims dropped and
 //     mergeable neighbours merged (an [N,C,H,W] x [1,C,1,1] pair becomes rank 3 or less); each input's offset is the
-//     dot product with its strides; 32-bit index math when the output has fewer than 2^31 elements; 4 outputs per
-//     thread when every input is contiguous or constant along the innermost merged dim (bcast_vector_ok: a
+//     dot product with its strides; 32-bit index math when the output has fewer than 2^31 elements; 16 bytes
+//     (or 4 elements) of outputs per thread when every input is contiguous or constant along the innermost merged dim (bcast_vector_ok: a
 //     squeeze-excite scale [N,1,1,C] over [N,H,W,C], a bias over channels-last data).
 #include <math.h>
 #include <string.h>
@@ -49,7 +49,7 @@ __device__ __forceinline__ float fe_unary(int32_t op, float v, float a, float b)
     case FE_SIGMOID: return 1.f / (1.f + expf(-v));
     case FE_TANH: return tanhf(v);
     case FE_SILU: return v / (1.f + expf(-v));
-    case FE_HARDSWISH: return v * fminf(fmaxf(v / 6.f + 0.5f, 0.f), 1.f);
+    case FE_HARDSWISH: return v * fminf(fmaxf(v * (1.f / 6.f) + 0.5f, 0.f), 1.f);
     case FE_HARDSIGMOID: return fminf(fmaxf(a * v + b, 0.f), 1.f);
     case FE_LEAKYRELU: return v >= 0.f ? v : a * v;
     case FE_CLIP: return fminf(fmaxf(v, a), b);
@@ -206,12 +206,17 @@ bool bcast_vector_ok(const FeParams& p, int32_t nin, int64_t V) {
   return true;
 }
 
+// Vector width by alignment: 16 bytes per thread (8 halves, 4 floats) where every pointer allows, else 4 elements.
 template <typename T>
-void launch(const FeParams& p, int32_t nin, bool bcast, bool aligned, void* y, cudaStream_t s) {
+void launch(const FeParams& p, int32_t nin, bool bcast, bool aligned4, bool aligned16, void* y, cudaStream_t s) {
+  constexpr int VW = 16 / sizeof(T);
   T* out = static_cast<T*>(y);
-  if (!bcast && aligned) fused_elementwise_kernel<T, 4, false, int64_t><<<grid_for(p.n / 4), 256, 0, s>>>(p, out);
+  if (!bcast && aligned16) fused_elementwise_kernel<T, VW, false, int64_t><<<grid_for(p.n / VW), 256, 0, s>>>(p, out);
+  else if (!bcast && aligned4) fused_elementwise_kernel<T, 4, false, int64_t><<<grid_for(p.n / 4), 256, 0, s>>>(p, out);
   else if (!bcast) fused_elementwise_kernel<T, 1, false, int64_t><<<grid_for(p.n), 256, 0, s>>>(p, out);
-  else if (p.n <= INT32_MAX && aligned && bcast_vector_ok(p, nin, 4))
+  else if (p.n <= INT32_MAX && aligned16 && VW > 4 && bcast_vector_ok(p, nin, VW))
+    fused_elementwise_kernel<T, VW, true, int32_t><<<grid_for(p.n / VW), 256, 0, s>>>(p, out);
+  else if (p.n <= INT32_MAX && aligned4 && bcast_vector_ok(p, nin, 4))
     fused_elementwise_kernel<T, 4, true, int32_t><<<grid_for(p.n / 4), 256, 0, s>>>(p, out);
   else if (p.n <= INT32_MAX) fused_elementwise_kernel<T, 1, true, int32_t><<<grid_for(p.n), 256, 0, s>>>(p, out);
   else fused_elementwise_kernel<T, 1, true, int64_t><<<grid_for(p.n), 256, 0, s>>>(p, out);
@@ -231,18 +236,20 @@ int32_t fused_elementwise(int32_t dtype, const fused_program& prog, const void* 
   memcpy(p.code, prog.code, sizeof p.code);
   memcpy(p.consts, prog.constants, sizeof p.consts);
   View views[FUSED_MAX_INPUTS];
-  bool bcast = false, aligned = true;
+  bool bcast = false, aligned4 = true, aligned16 = true;
   const size_t align = 4 * dtype_size(dtype);
   for (int32_t k = 0; k < prog.num_inputs; ++k) {
     if (!broadcast_view(xds[k], yd, &views[k]))
       return denotrt_fail(err, DENOTRT_SHAPE_ERROR, 0, api, "", "input %d does not broadcast to the output", k);
     p.x[k] = xs[k];
     bcast |= numel(xds[k]) != n;
-    aligned &= reinterpret_cast<uintptr_t>(xs[k]) % align == 0;
+    aligned4 &= reinterpret_cast<uintptr_t>(xs[k]) % align == 0;
+    aligned16 &= reinterpret_cast<uintptr_t>(xs[k]) % 16 == 0;
   }
-  aligned &= reinterpret_cast<uintptr_t>(y) % align == 0;
+  aligned4 &= reinterpret_cast<uintptr_t>(y) % align == 0;
+  aligned16 &= reinterpret_cast<uintptr_t>(y) % 16 == 0;
   if (bcast) collapse(views, prog.num_inputs, yd, &p);
-  DT_DISPATCH_FLOAT(dtype, T, api, err, launch<T>(p, prog.num_inputs, bcast, aligned, y, s));
+  DT_DISPATCH_FLOAT(dtype, T, api, err, launch<T>(p, prog.num_inputs, bcast, aligned4, aligned16, y, s));
   DT_LAUNCH_CHECK(err, "fused_elementwise_kernel");
   return DENOTRT_OK;
 }

@@ -93,8 +93,13 @@ bool transpose_layout_cast(int32_t src_dtype, const void* x, const Dims& xd, con
 // starts: clamped first index per axis; steps: per axis (negative allowed); yd: output shape.
 int32_t slice(size_t elem, const void* x, const Dims& xd, const int64_t* starts, const int64_t* steps, void* y,
               const Dims& yd, cudaStream_t s, denotrt_error* err);
+// Inputs of yd's rank, equal to it off `axis` (else DENOTRT_INVALID_ARGUMENT); runs per outer index are copied with
+// up to 16-byte words, up to 16 inputs per launch.
 int32_t concat(size_t elem, int32_t count, const void* const* xs, const Dims* xds, int32_t axis, void* y,
                const Dims& yd, cudaStream_t s, denotrt_error* err);
+// concat() through one strided copy per input (its fallback; tests compare with it). Shapes are not checked.
+int32_t concat_strided(size_t elem, int32_t count, const void* const* xs, const Dims* xds, int32_t axis, void* y,
+                       const Dims& yd, cudaStream_t s, denotrt_error* err);
 int32_t split(size_t elem, const void* x, const Dims& xd, int32_t axis, int32_t count, void* const* ys,
               const Dims* yds, cudaStream_t s, denotrt_error* err);
 int32_t expand(size_t elem, const void* x, const Dims& xd, void* y, const Dims& yd, cudaStream_t s,
@@ -134,6 +139,9 @@ enum ResizeNearest { NEAREST_ROUND_PREFER_FLOOR = 0, NEAREST_ROUND_PREFER_CEIL, 
 // scales: per axis (output/input as ONNX defines them; pass out/in when the model gave sizes).
 int32_t resize(int32_t dtype, int32_t mode, int32_t coord, int32_t nearest, const float* scales, const void* x,
                const Dims& xd, void* y, const Dims& yd, cudaStream_t s, denotrt_error* err);
+// resize() always on the generic kernel (int64 indices, no fast path): what tests compare the fast paths with.
+int32_t resize_generic(int32_t dtype, int32_t mode, int32_t coord, int32_t nearest, const float* scales,
+                       const void* x, const Dims& xd, void* y, const Dims& yd, cudaStream_t s, denotrt_error* err);
 
 // ---------------------------------------------------------------- softmax and reductions
 // The tensor as [outer, axis_len, inner]; log_softmax when log != 0.
@@ -194,9 +202,19 @@ int32_t conv(int32_t dtype, const ConvDesc& d, const void* x, const void* w, con
 // residual may be NULL; 1-D runs as H = 1. DENOTRT_UNSUPPORTED (err untouched) when d is not depthwise.
 int32_t depthwise_conv_nhwc(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias,
                             const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
-// ConvTranspose (weights [C, K / group, kh, kw]); d.out already includes output_padding.
-int32_t conv_transpose(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, void* y,
-                       cudaStream_t s, denotrt_error* err);
+// ConvTranspose (conv_transpose.cu): y = act(conv_transpose(x, w) + bias[k]), weights [C, K / group, kh, kw], bias
+// (K) may be NULL; d.out already includes output_padding; 1-D runs as H = 1. NCHW tensors:
+int32_t conv_transpose(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias, Act act,
+                       void* y, cudaStream_t s, denotrt_error* err);
+// Channels-last: x [N, H, W, C], y [N, OH, OW, K] (the filter keeps its ONNX layout). tile_width: 0 lets the
+// launcher size the tile kernel's per-thread tile; 2, 4, 8, 16, 24, 32, 48 or 64 forces it (tests and tuning).
+int32_t conv_transpose_nhwc(int32_t dtype, const ConvDesc& d, const void* x, const void* w, const void* bias,
+                            Act act, void* y, cudaStream_t s, denotrt_error* err, int32_t tile_width = 0);
+// The kernel conv_transpose_nhwc runs for d on 16-byte aligned buffers, for inspection (a static string):
+// "dtops_conv_transpose_nhwc_tile" when every output pixel reads at most one input pixel and the blocks tile the
+// output (stride == kernel, no dilation, pads or output_padding) and each group's channels are whole 16-byte
+// vectors, else "dtops_conv_transpose_nhwc_generic".
+const char* conv_transpose_nhwc_kernel(int32_t dtype, const ConvDesc& d);
 // Batched y[b] = A[b] x B[b] with numpy batch broadcasting (ONNX MatMul; 1-D operands are promoted).
 int32_t matmul(int32_t dtype, const void* a, const Dims& ad, const void* b, const Dims& bd, void* y,
                cudaStream_t s, denotrt_error* err);

@@ -82,6 +82,11 @@ bool transpose_layout(size_t elem, const void* x, const Dims& xd, const int32_t*
   int64_t n, a, b;
   if (!layout_view(xd, perm, &n, &a, &b)) return false;
   if (n <= 0 || a <= 0 || b <= 0) { *rc = DENOTRT_OK; return true; }
+  if (a == 1 || b == 1) {  // one channel, or a 1x1 map: every element stays at its offset
+    cudaError_t ce = x == y ? cudaSuccess : cudaMemcpyAsync(y, x, (size_t)(n * a * b) * elem, cudaMemcpyDeviceToDevice, s);
+    *rc = ce == cudaSuccess ? DENOTRT_OK : denotrt_cuda_fail(err, (int)ce, "cudaMemcpyAsync (a layout-trivial transpose)");
+    return true;
+  }
   switch (elem) {
     case 1: return a > 8 && launch_layout<uint8_t, uint8_t>(x, y, n, a, b, s, rc, err);
     case 2: return launch_layout<uint16_t, uint16_t>(x, y, n, a, b, s, rc, err);
@@ -96,6 +101,12 @@ bool transpose_layout_cast(int32_t src_dtype, const void* x, const Dims& xd, con
   int64_t n, a, b;
   if (!layout_view(xd, perm, &n, &a, &b)) return false;
   if (n <= 0 || a <= 0 || b <= 0) { *rc = DENOTRT_OK; return true; }
+  // One channel (a detector's probability map) or a 1x1 map: a plain vectorized cast (the tiled kernel would move
+  // 32 elements per block: PP-OCR's [1,1,960,960] output took 60 us).
+  if (a == 1 || b == 1) {
+    *rc = cast(src_dtype, x, dst_dtype, y, n * a * b, s, err);
+    return true;
+  }
   if (src_dtype == DENOTRT_FLOAT32 && dst_dtype == DENOTRT_FLOAT16)
     return launch_layout<float, __half>(x, y, n, a, b, s, rc, err);
   if (src_dtype == DENOTRT_FLOAT16 && dst_dtype == DENOTRT_FLOAT32)

@@ -4,6 +4,7 @@
 // Ampere and later permits TF32 tensor cores (what PyTorch's allow_tf32 selects); fp16 uses tensor cores with fp32
 // accumulation. Conversions to a lower type (CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: fp32 data run as fp16) are
 // never taken.
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,19 +149,26 @@ static int32_t time_candidates(denotrt_cudnn_conv* c, void* handle, const dtops:
   return rc;
 }
 
-// Takes a choice measured earlier when cuDNN still runs it here within the workspace limit; 0 when it does not.
+// Takes a choice measured earlier when cuDNN still runs it here within the workspace limit; 0 when it does not, with
+// the reason in `why` (static text; `ws` the workspace it would need).
 static int take_forced(denotrt_cudnn_conv* c, void* handle, const denotrt_conv_tactic& t, size_t limit,
-                       denotrt_conv_tactic* chosen) {
+                       denotrt_conv_tactic* chosen, const char** why, size_t* ws_out) {
   const denotrt_cudnn_api* api = c->api;
+  *why = "an unknown algorithm or math type";
   if (t.algo < 0 || t.algo >= CUDNN_CONVOLUTION_FWD_ALGO_COUNT) return 0;
   if (t.math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return 0;
+  *why = "it was measured with TF32 and this build is strict fp32";
   if (!c->allow_tf32 && c->dtype == DENOTRT_FLOAT32 && t.math != CUDNN_FMA_MATH) return 0;  // strict fp32 stays FMA
+  *why = "cuDNN refuses its math type";
   if (api->cudnnSetConvolutionMathType(c->conv, (cudnnMathType_t)t.math) != CUDNN_STATUS_SUCCESS) return 0;
   size_t ws = 0;
+  *why = "cuDNN does not run that algorithm at this shape";
   if (api->cudnnGetConvolutionForwardWorkspaceSize((cudnnHandle_t)handle, c->x, c->w, c->conv, c->y,
-                                                   (cudnnConvolutionFwdAlgo_t)t.algo, &ws) != CUDNN_STATUS_SUCCESS ||
-      ws > limit)
+                                                   (cudnnConvolutionFwdAlgo_t)t.algo, &ws) != CUDNN_STATUS_SUCCESS)
     return 0;
+  *ws_out = ws;
+  *why = "its workspace at this shape is over the limit";
+  if (ws > limit) return 0;
   c->algo = (cudnnConvolutionFwdAlgo_t)t.algo;
   // Find may have reported more workspace than the size query does: give the algorithm what it was timed with.
   c->workspace = ws > t.workspace ? ws : t.workspace;
@@ -200,9 +208,16 @@ static int32_t build(denotrt_cudnn_conv* c, void* handle, const dtops::ConvDesc&
   DENOTRT_CUDNN_CHECK(err, api, cudnnSetActivationDescriptor, c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
                       0.0);
   if (forced) {
-    if (take_forced(c, handle, *forced, limit, chosen)) return DENOTRT_OK;
-    denotrt_log_write(DENOTRT_SEVERITY_WARNING, "a stored cuDNN convolution choice is not accepted by this cuDNN; "
-                                                "searching again");
+    const char* why = "";
+    size_t ws = 0;
+    if (take_forced(c, handle, *forced, limit, chosen, &why, &ws)) return DENOTRT_OK;
+    // Expected, not a fault: the stored choice is often one measured at another size of a dynamic input (the
+    // executor offers the nearest one it has), where an algorithm can need more workspace or not apply.
+    char msg[256];
+    snprintf(msg, sizeof msg, "the stored cuDNN convolution choice (algorithm %d) does not fit %lldx%lld -> %lldx%lld: "
+             "%s (%zu bytes, limit %zu); searching again", (int)forced->algo, (long long)d.in[0],
+             (long long)d.in[1], (long long)d.out[0], (long long)d.out[1], why, ws, limit);
+    denotrt_log_write(DENOTRT_SEVERITY_INFO, msg);
     DENOTRT_CUDNN_CHECK(err, api, cudnnSetConvolutionMathType, c->conv, math);
   }
   // Every algorithm cuDNN can run here, measured by cudnnFind; then each candidate timed again as it will really run

@@ -1,9 +1,9 @@
 // choose_layout: stores the activations around convolutions NHWC (layout.ts), as TensorRT does for tensor-core
 // kernels: cuDNN's fp16/TF32 convolutions are NHWC-native, and in NCHW it transposes around every one of them.
 //
-// A *region* is a connected set of layers that can all work on NHWC data, grown from each Conv through the rank-4
-// float activations they share:
-//   - layout-aware layers (Conv, pooling, Resize, Shape) get `layout: "NHWC"`;
+// A *region* is a connected set of layers that can all work on NHWC data, grown from each Conv and ConvTranspose
+// through the rank-4 float activations they share:
+//   - layout-aware layers (Conv, ConvTranspose, pooling, Resize, Shape) get `layout: "NHWC"`;
 //   - elementwise layers need nothing: they broadcast over physical shapes, so their rank-4 constants are stored
 //     permuted too (a [C,1,1] bias becomes [1,1,1,C]);
 //   - Concat gets its axis remapped.
@@ -17,7 +17,12 @@ import { decodeData, encodeData } from "../tensor_data.ts";
 
 export type PlanLayout = "nchw" | "nhwc";
 
-const LAYOUT_AWARE = new Set(["Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize", "Shape"]);
+const LAYOUT_AWARE = new Set([
+  "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize", "Shape",
+]);
+// Where regions start: the layers whose fast kernels are channels-last (cuDNN's tensor-core convolutions; the CUDA
+// executor's ConvTranspose tile kernel, docs/IR.md).
+const SEEDS = new Set(["Conv", "ConvTranspose"]);
 const ELEMENTWISE = new Set([
   "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "SiLU", "Tanh", "Clip", "Exp", "Sqrt", "Abs", "Neg",
   "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Cast", "FusedElementwise",
@@ -116,6 +121,11 @@ function candidate(g: Graph, n: Node, isActivation: (name: string) => boolean): 
     case "Conv":
       return isActivation(n.inputs[0]) && g.tensors.get(n.inputs[1])?.shape.length === 4 &&
         (!n.inputs[3] || isActivation(n.inputs[3]));
+    case "ConvTranspose": {
+      // A constant filter: the channels-last kernels read it in its ONNX layout (a rank-4 activation would be laid out).
+      const w = g.tensors.get(n.inputs[1]);
+      return outs.length === 1 && isActivation(n.inputs[0]) && w?.data !== undefined && w.shape.length === 4;
+    }
     case "MaxPool": case "AveragePool":
       return outs.length === 1 && isActivation(n.inputs[0]);
     case "GlobalAveragePool": case "GlobalMaxPool": case "Resize":
@@ -140,13 +150,13 @@ function candidate(g: Graph, n: Node, isActivation: (name: string) => boolean): 
   });
 }
 
-/** Layers reachable from a Conv through activations shared by candidates (both ends candidates). */
+/** Layers reachable from a Conv or ConvTranspose through activations shared by candidates (both ends candidates). */
 function growRegions(g: Graph, isCandidate: (n: Node) => boolean, isActivation: (name: string) => boolean): Set<Node> {
   const ok = new Set(g.nodes.filter(isCandidate));
   const prod = producers(g);
   const uses = consumers(g);
   const region = new Set<Node>();
-  const stack = g.nodes.filter((n) => n.op === "Conv" && ok.has(n));
+  const stack = g.nodes.filter((n) => SEEDS.has(n.op) && ok.has(n));
   while (stack.length) {
     const n = stack.pop()!;
     if (region.has(n)) continue;

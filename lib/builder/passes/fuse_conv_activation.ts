@@ -1,6 +1,8 @@
 // Conv [+ residual Add] + activation -> one Conv with attrs `activation`,
 // `activation_alpha`, `activation_beta` and an optional 4th input `residual`:
 //   y = act(conv(x, W) + b + residual)       (docs/OPS.md)
+// ConvTranspose + activation -> one ConvTranspose with the same attrs (no residual):
+//   y = act(conv_transpose(x, W) + b)
 // Each fused step needs the intermediate to have exactly one consumer and not
 // be a graph output; the residual must have the Conv output's exact shape.
 
@@ -40,10 +42,10 @@ export function fuseConvActivation(g: Graph): number {
   };
   const removed = new Set<Node>();
   for (const conv of g.nodes) {
-    if (conv.op !== "Conv" || conv.attrs.activation || removed.has(conv)) continue;
+    if ((conv.op !== "Conv" && conv.op !== "ConvTranspose") || conv.attrs.activation || removed.has(conv)) continue;
     let next = soleUse(conv.outputs[0]);
     const outShape = g.tensors.get(conv.outputs[0])!.shape.join(",");
-    if (next && next.op === "Add" && !conv.inputs[3] && next.inputs.length === 2) {
+    if (next && next.op === "Add" && conv.op === "Conv" && !conv.inputs[3] && next.inputs.length === 2) {
       const other = next.inputs[0] === conv.outputs[0] ? next.inputs[1] : next.inputs[0];
       const sameInput = next.inputs[0] === next.inputs[1];
       const ot = g.tensors.get(other);

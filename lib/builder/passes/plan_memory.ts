@@ -8,10 +8,11 @@
 // aligned. A tensor is live from its producer's index to its last consumer's
 // index, inclusive, so an op never gets an output aliasing one of its inputs --
 // except the layers that only reinterpret a shape (Reshape, Flatten, Squeeze,
-// Unsqueeze): their output shares its input's bytes (memory.aliasOf), the pair
-// lives as long as either, and the executors skip the copy (same address).
+// Unsqueeze, and a Transpose that moves only dims of size 1): their output
+// shares its input's bytes (memory.aliasOf), the pair lives as long as either,
+// and the executors skip the copy (same address).
 
-import { cloneGraph, DTYPE_BYTES, type Graph } from "../ir.ts";
+import { attrInts, cloneGraph, DTYPE_BYTES, type Graph } from "../ir.ts";
 import { inferShapes } from "../shape_inference.ts";
 
 export const ARENA_ALIGNMENT = 256;
@@ -29,7 +30,16 @@ export interface MemoryReport {
 
 /** Per tensor: bytes at the largest profile max shape (undefined: unknown). */
 export function maxTensorBytes(g: Graph): Map<string, number | undefined> {
+  return tensorFacts(g).bytes;
+}
+
+/**
+ * Per tensor, over every profile's max shapes: its bytes at the largest (undefined: unknown), and which dims are 1
+ * at all of them. A dim that is 1 at every max is 1 at every shape a profile admits (or 0: an empty tensor).
+ */
+function tensorFacts(g: Graph): { bytes: Map<string, number | undefined>; ones: Map<string, boolean[]> } {
   const out = new Map<string, number | undefined>();
+  const ones = new Map<string, boolean[]>();
   const profiles = g.profiles.length ? g.profiles : [{}];
   for (const p of profiles) {
     const c = cloneGraph(g);
@@ -43,9 +53,29 @@ export function maxTensorBytes(g: Graph): Map<string, number | undefined> {
       const bytes = known ? (t.shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype] : undefined;
       const prev = out.get(name);
       out.set(name, bytes === undefined || (out.has(name) && prev === undefined) ? undefined : Math.max(prev ?? 0, bytes));
+      const unit = t.shape.map((d) => d === 1);
+      const seen = ones.get(name);
+      ones.set(name, seen && seen.length === unit.length ? seen.map((u, k) => u && unit[k]) : seen ? [] : unit);
     }
   }
-  return out;
+  return { bytes: out, ones };
+}
+
+/**
+ * A Transpose that moves only dims of size 1 (an NHWC [N,1,1,C] after a global pool, read back as NCHW [N,C,1,1])
+ * keeps every element at its offset: its output can share the input's bytes, as a Reshape's does.
+ */
+function isLayoutTrivialTranspose(perm: readonly number[] | undefined, ones: readonly boolean[] | undefined): boolean {
+  if (!ones || ones.length === 0) return false;
+  const p = perm ?? ones.map((_, i) => ones.length - 1 - i);
+  if (p.length !== ones.length) return false;
+  let last = -1;
+  for (const axis of p) {
+    if (ones[axis]) continue;
+    if (axis < last) return false;
+    last = axis;
+  }
+  return true;
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
@@ -63,7 +93,7 @@ interface Item {
 const SHAPE_ONLY = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
 
 export function planMemory(g: Graph): MemoryReport {
-  const sizes = maxTensorBytes(g);
+  const { bytes: sizes, ones } = tensorFacts(g);
   const io = new Set([...g.inputs, ...g.outputs]);
   const last = new Map<string, number>();
   g.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
@@ -85,7 +115,9 @@ export function planMemory(g: Graph): MemoryReport {
       const lastUse = Math.max(i, last.get(o) ?? i);
       // Tensors are written once and never in place, so a shape-only output can share its input's bytes for as
       // long as either is read.
-      const root = SHAPE_ONLY.has(n.op) && o === n.outputs[0] ? itemOf.get(n.inputs[0]) : undefined;
+      const shapeOnly = SHAPE_ONLY.has(n.op) ||
+        (n.op === "Transpose" && isLayoutTrivialTranspose(attrInts(n, "perm"), ones.get(n.inputs[0])));
+      const root = shapeOnly && o === n.outputs[0] ? itemOf.get(n.inputs[0]) : undefined;
       if (root && root.bytes === bytes) {
         root.last = Math.max(root.last, lastUse);
         itemOf.set(o, root);

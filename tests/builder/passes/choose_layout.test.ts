@@ -9,6 +9,7 @@ import { isNhwcLayer } from "../../../lib/builder/layout.ts";
 import { optimize } from "../../../lib/builder/optimize.ts";
 import { referenceEval } from "../../../lib/builder/reference_eval.ts";
 import type { Graph } from "../../../lib/builder/ir.ts";
+import { GraphBuilder, ints } from "../../engine/_graph.ts";
 
 const nhwc = (g: Graph) => chooseLayout(g, "nhwc");
 const fused = [foldBatchNorm, fuseSiLU, fuseConvActivation];
@@ -83,4 +84,43 @@ Deno.test({
     // The residual is the graph input x: its one NHWC copy feeds both the first conv and the residual.
     assertEquals(r.after.Transpose, 2);
   },
+});
+
+Deno.test({
+  name: "choose_layout: a ConvTranspose head (conv -> fused ConvTransposes) runs NHWC between two transposes",
+  ignore: NO_FIXTURES || !hasFixture("convtranspose_head"),
+  fn: async () => {
+    const r = await runPass("convtranspose_head", nhwc, fused);
+    assertEquals(r.after.Transpose, 2);
+    const layers = r.graph.nodes.filter((n) => n.op === "Conv" || n.op === "ConvTranspose");
+    assertEquals(layers.length, 4);
+    assert(layers.every(isNhwcLayer), JSON.stringify(layers.map((n) => n.attrs)));
+    // The filters keep their ONNX layout ([C, K / group, kh, kw]): only activations are laid out.
+    const ct = layers.find((n) => n.op === "ConvTranspose")!;
+    assertEquals(r.graph.tensors.get(ct.inputs[1])!.shape, [16, 16, 2, 2]);
+  },
+});
+
+Deno.test({
+  name: "choose_layout: a lone ConvTranspose starts a region too (its channels-last kernel is the fast one)",
+  ignore: NO_FIXTURES || !hasFixture("convtranspose"),
+  fn: async () => {
+    const r = await runPass("convtranspose", nhwc);
+    assertEquals(r.after, { ConvTranspose: 1, Transpose: 2 });
+    assert(isNhwcLayer(r.graph.nodes.find((n) => n.op === "ConvTranspose")!));
+  },
+});
+
+Deno.test("choose_layout: 1-D ConvTranspose and one with a computed filter stay NCHW", () => {
+  const b = new GraphBuilder();
+  b.input("x1", [1, 4, 9]);
+  const [t1] = b.node("ConvTranspose", ["x1", b.constF32("w1", [4, 2, 3], new Array(24).fill(0.5))], [[1, 2, 11]], {
+    kernel_shape: ints([3]),
+  });
+  b.input("x2", [1, 4, 5, 5]);
+  b.input("w2", [4, 2, 2, 2]);
+  const [t2] = b.node("ConvTranspose", ["x2", "w2"], [[1, 2, 6, 6]], { kernel_shape: ints([2, 2]) });
+  b.output(t1, t2);
+  assertEquals(chooseLayout(b.g, "nhwc"), 0);
+  assert(!b.g.nodes.some(isNhwcLayer));
 });

@@ -107,3 +107,44 @@ Deno.test({
     assertNoLiveOverlap(g);
   },
 });
+
+/** x [N, H, 1, 8] → Relu → Transpose(perm) → Relu → y, with N and H symbolic and the given profile. */
+function transposeGraph(perm: number[], hMax: number): Graph {
+  const t = (name: string, shape: (number | string)[]) => ({ name, dtype: "float32" as const, shape });
+  const tensors = new Map([
+    ["x", t("x", ["N", "H", 1, 8])],
+    ["a", t("a", ["N", "H", 1, 8])],
+    ["b", t("b", perm.map((p) => (["N", "H", 1, 8] as (number | string)[])[p]))],
+    ["y", t("y", perm.map((p) => (["N", "H", 1, 8] as (number | string)[])[p]))],
+  ]);
+  return {
+    name: "transpose_alias",
+    opset: 17,
+    inputs: ["x"],
+    outputs: ["y"],
+    tensors,
+    nodes: [
+      { name: "r0", op: "Relu", inputs: ["x"], outputs: ["a"], attrs: {} },
+      { name: "tr", op: "Transpose", inputs: ["a"], outputs: ["b"], attrs: { perm: { type: "ints", value: perm } } },
+      { name: "r1", op: "Relu", inputs: ["b"], outputs: ["y"], attrs: {} },
+    ],
+    profiles: [{ x: { min: [1, 1, 1, 8], opt: [2, 1, 1, 8], max: [4, hMax, 1, 8] } }],
+  };
+}
+
+Deno.test("plan_memory: a Transpose that moves only dims of size 1 shares its input's bytes; others get their own", () => {
+  // [N, 1, 1, 8] → [N, 8, 1, 1] (NHWC back to NCHW after a global pool): the same bytes in the same order.
+  const pooled = transposeGraph([0, 3, 1, 2], 1);
+  assertEquals(planMemory(pooled).aliased, 1);
+  assertEquals(pooled.tensors.get("b")!.memory!.aliasOf, "a");
+  assertEquals(pooled.tensors.get("b")!.memory!.offset, pooled.tensors.get("a")!.memory!.offset);
+  assertNoLiveOverlap(pooled);
+  // H can be 2 under the profile: the same permutation then really moves data.
+  const tall = transposeGraph([0, 3, 1, 2], 2);
+  assertEquals(planMemory(tall).aliased, 0);
+  assert(tall.tensors.get("b")!.memory!.aliasOf === undefined);
+  assertNoLiveOverlap(tall);
+  // Swapping the two non-unit dims N and 8 is a real transpose even with H = 1.
+  const swapped = transposeGraph([3, 1, 2, 0], 1);
+  assertEquals(planMemory(swapped).aliased, 0);
+});
