@@ -60,6 +60,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/fused_elementwise.cu",
   "c_shim/src/cuda_ops/gather.cu",
   "c_shim/src/cuda_ops/gemm.cu",
+  "c_shim/src/cuda_ops/launch_info.h",
   "c_shim/src/cuda_ops/norm.cu",
   "c_shim/src/cuda_ops/ops.h",
   "c_shim/src/cuda_ops/pad.cu",

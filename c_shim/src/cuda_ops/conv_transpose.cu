@@ -17,9 +17,9 @@
 //    shared memory as fp32 [tap][c][k] when it fits (else read through the read-only cache).
 // NCHW keeps the one-thread-per-output kernel it always had (now with the epilogue); the CUDA executor runs it for
 // ConvTranspose layers left NCHW.
-#include <atomic>
 
 #include "act.cuh"
+#include "launch_info.h"
 
 namespace dtops {
 namespace {
@@ -298,25 +298,6 @@ __global__ void __launch_bounds__(kBlock) ct_nhwc_generic_kernel(CtArgs a, const
 }
 
 // ---------------------------------------------------------------- launchers
-
-// Multiprocessors of the current device, queried once per device (the launcher runs per layer, often per frame).
-int sm_count() {
-  static std::atomic<int> cache[64];
-  int dev = 0;
-  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) {
-    cudaGetLastError();  // our own failed query: not an error for the launch check to report
-    return 132;
-  }
-  if (cache[dev].load(std::memory_order_relaxed) == 0) {
-    int sms = 0;
-    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms <= 0) {
-      cudaGetLastError();
-      sms = 132;
-    }
-    cache[dev].store(sms, std::memory_order_relaxed);  // racing threads store the same value
-  }
-  return cache[dev].load(std::memory_order_relaxed);
-}
 
 unsigned capped_grid(int64_t work, int64_t cap) {
   int64_t g = (work + kBlock - 1) / kBlock;

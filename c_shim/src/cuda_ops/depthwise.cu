@@ -15,10 +15,10 @@
 // The unrolled kernel covers dilation 1 along W, kw in {3, 5, 7}, kh <= kw and stride 1 or 2 along W (H's stride
 // and dilation stay run-time values); anything else (dilations along W, other kernel widths, huge filters) takes
 // the generic kernel: one output pixel per thread, same channel vectors and epilogue.
-#include <atomic>
 #include <type_traits>
 
 #include "act.cuh"
+#include "launch_info.h"
 
 namespace dtops {
 namespace {
@@ -305,36 +305,6 @@ __global__ void __launch_bounds__(kBlock) dw_nhwc_generic_kernel(DwArgs a, const
     const int64_t off = (((int64_t)n * a.oh + oh) * a.ow + ow) * a.c + c;
     with_act(act, [&](auto op) { epilogue<decltype(op)::value, T, V>(acc, b, res, off, act, y); });
   }
-}
-
-// Multiprocessors of the current device, queried once per device (the launcher runs per conv, often per frame).
-int sm_count() {
-  static std::atomic<int> cache[64];
-  int dev = 0;
-  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) {
-    cudaGetLastError();  // our own failed query: not an error for the launch check to report
-    return 132;
-  }
-  if (cache[dev].load(std::memory_order_relaxed) == 0) {
-    int sms = 0;
-    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms <= 0) {
-      cudaGetLastError();
-      sms = 132;
-    }
-    cache[dev].store(sms, std::memory_order_relaxed);  // racing threads store the same value
-  }
-  return cache[dev].load(std::memory_order_relaxed);
-}
-
-// Blocks of `kernel` one SM holds at once with this block size and shared memory (1 when the query fails).
-template <typename K>
-int resident_blocks(K kernel, int threads, size_t smem) {
-  int blocks = 0;
-  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, smem) != cudaSuccess || blocks < 1) {
-    cudaGetLastError();  // our own failed query: not an error for the launch check to report
-    return 1;
-  }
-  return blocks;
 }
 
 struct Launch {

@@ -8,15 +8,12 @@
 // run). PP-OCR's shapes print the median of 50 back-to-back runs of the launcher's choice, of every tile width,
 // and of the NCHW kernel (what ran before) on the same sizes. Then argument errors. Exit status 1 on any failure.
 // How to build and run: tests/gpu/native/README.md.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -25,79 +22,7 @@
 
 namespace {
 
-constexpr double kHbmBytesPerS = 3e12;  // the bound the brief measures against
-int g_failures = 0;
-std::vector<std::string> g_rows;
-
-void fail(const char* what) {
-  printf("  FAIL: %s\n", what);
-  g_failures++;
-}
-
-size_t esize(int dtype) { return dtype == DENOTRT_FLOAT32 ? 4 : 2; }
-const char* dtype_name(int dtype) {
-  return dtype == DENOTRT_FLOAT32 ? "fp32" : dtype == DENOTRT_FLOAT16 ? "fp16" : "bf16";
-}
-
-// Rounds f to dtype; returns the stored value exactly and writes its bits to dst.
-double quantize(float f, int dtype, uint8_t* dst) {
-  if (dtype == DENOTRT_FLOAT16) {
-    __half h = __float2half(f);
-    memcpy(dst, &h, 2);
-    return __half2float(h);
-  }
-  if (dtype == DENOTRT_BFLOAT16) {
-    __nv_bfloat16 b = __float2bfloat16(f);
-    memcpy(dst, &b, 2);
-    return __bfloat162float(b);
-  }
-  memcpy(dst, &f, 4);
-  return f;
-}
-
-double dequantize(const uint8_t* src, int dtype) {
-  if (dtype == DENOTRT_FLOAT16) {
-    __half h;
-    memcpy(&h, src, 2);
-    return __half2float(h);
-  }
-  if (dtype == DENOTRT_BFLOAT16) {
-    __nv_bfloat16 b;
-    memcpy(&b, src, 2);
-    return __bfloat162float(b);
-  }
-  float f;
-  memcpy(&f, src, 4);
-  return f;
-}
-
-// Host values (exact, as double) and a device copy, `offset` elements past a 256-byte boundary.
-struct Buf {
-  std::vector<double> v;
-  uint8_t* base = nullptr;
-  void* dev = nullptr;
-};
-
-void make_buf(Buf* b, size_t n, float scale, int dtype, int offset) {
-  b->v.resize(n);
-  std::vector<uint8_t> host(n * esize(dtype));
-  for (size_t i = 0; i < n; ++i) {
-    float f = urand() * scale;
-    if (f == 0.f) f = scale * 0.25f;  // never zeros
-    b->v[i] = quantize(f, dtype, &host[i * esize(dtype)]);
-  }
-  CUDA_OK(cudaMalloc(&b->base, (n + offset) * esize(dtype) + 16));
-  b->dev = b->base + offset * esize(dtype);
-  CUDA_OK(cudaMemcpy(b->dev, host.data(), host.size(), cudaMemcpyHostToDevice));
-}
-
-std::vector<double> download(const void* dev, size_t n, int dtype) {
-  std::vector<uint8_t> host(n * esize(dtype));
-  CUDA_OK(cudaMemcpy(host.data(), dev, host.size(), cudaMemcpyDeviceToHost));
-  std::vector<double> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = dequantize(&host[i * esize(dtype)], dtype);
-  return out;
-}
+using namespace ntest;
 
 dtops::Act act_of(int op, float alpha = 0.f, float beta = 0.f) { return dtops::Act{op, alpha, beta}; }
 
@@ -127,6 +52,18 @@ struct Case {
   int timed;     // 1: medians of the launcher's choice, of every tile width, and of the NCHW kernel
   int misalign;  // x and y start this many elements past a 256-byte boundary
   const char* want_kernel;  // conv_transpose_nhwc_kernel's answer for a channels-last case, or null
+
+  // Variations on ct2d's square geometry, chained onto it: ct2d(...).grouped(2).nchw_kernel().
+  Case& grouped(int64_t g) { return group = g, *this; }
+  Case& one_d() { return spatial = 1, *this; }  // the geometry ct2d put at index 0 (h) is the length
+  Case& no_bias() { return has_bias = 0, *this; }
+  Case& nchw_kernel() { return nchw = 1, *this; }
+  Case& misaligned(int elems) { return misalign = elems, *this; }
+  Case& dilated(int64_t dh, int64_t dw) { return dilation[0] = dh, dilation[1] = dw, *this; }
+  // Axis i's own kernel, stride, pads and output_padding (where H and W differ).
+  Case& axis(int i, int64_t kern, int64_t str, int64_t pb, int64_t pe, int64_t op) {
+    return kernel[i] = kern, stride[i] = str, pad_begin[i] = pb, pad_end[i] = pe, out_pad[i] = op, *this;
+  }
 };
 
 Case ct2d(const char* name, int dtype, int64_t n, int64_t c, int64_t k, int64_t h, int64_t w, int64_t kernel,
@@ -148,32 +85,15 @@ int64_t out_size(const Case& cs, int i) {
 }
 
 dtops::ConvDesc conv_desc(const Case& cs) {
-  dtops::ConvDesc d{};
-  d.spatial = cs.spatial;
+  dtops::ConvDesc d = conv_axes(cs, out_size);
   d.n = cs.n, d.c = cs.c, d.k = cs.k, d.group = cs.group;
-  for (int i = 0; i < cs.spatial; ++i) {
-    d.in[i] = cs.in[i], d.out[i] = out_size(cs, i), d.kernel[i] = cs.kernel[i], d.stride[i] = cs.stride[i];
-    d.pad_begin[i] = cs.pad_begin[i], d.dilation[i] = cs.dilation[i];
-  }
   return d;
-}
-
-// The case as [H, W] (1-D: H = 1).
-struct Geo2 {
-  int64_t ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
-};
-Geo2 geo2(const Case& cs) {
-  if (cs.spatial == 1)
-    return Geo2{1, cs.in[0], 1, out_size(cs, 0), 1, cs.kernel[0], 1, cs.stride[0], 0, cs.pad_begin[0], 1,
-                cs.dilation[0]};
-  return Geo2{cs.in[0],     cs.in[1],     out_size(cs, 0), out_size(cs, 1), cs.kernel[0],   cs.kernel[1],
-              cs.stride[0], cs.stride[1], cs.pad_begin[0], cs.pad_begin[1], cs.dilation[0], cs.dilation[1]};
 }
 
 // float64 reference by scattering every input pixel through every tap (the definition, not the kernels' gather);
 // x and y channels-last unless cs.nchw. Returns the relative L2 error of y.
 double check(const Case& cs, const Buf& x, const Buf& w, const Buf& bias, const std::vector<double>& y) {
-  const Geo2 g = geo2(cs);
+  const Geo2 g = geo2(conv_desc(cs));
   const int64_t C = cs.c, K = cs.k, cg = C / cs.group, kg = K / cs.group, taps = g.kh * g.kw;
   auto xi = [&](int64_t n, int64_t c, int64_t h, int64_t wd) {
     return cs.nchw ? ((n * C + c) * g.ih + h) * g.iw + wd : ((n * g.ih + h) * g.iw + wd) * C + c;
@@ -213,36 +133,6 @@ double check(const Case& cs, const Buf& x, const Buf& w, const Buf& bias, const 
   return sqrt(num / (den > 0 ? den : 1));
 }
 
-// Keeps the GPU busy for `cycles` so the timed launches queue up behind it.
-__global__ void spin_kernel(long long cycles) {
-  long long t0 = clock64();
-  while (clock64() - t0 < cycles) {
-  }
-}
-
-// Median of 50 back-to-back runs after 5 warm-ups, queued behind a ~10 ms spin so each interval is the kernel as the
-// GPU runs it (what a CUDA graph replays), not the host's launch cost.
-template <typename F>
-float median_ms(cudaStream_t s, F&& launch) {
-  constexpr int kRuns = 50;
-  for (int i = 0; i < 5; ++i)
-    if (!launch()) return -1.f;
-  cudaEvent_t ev[kRuns + 1];
-  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
-  spin_kernel<<<1, 1, 0, s>>>(20000000);
-  CUDA_OK(cudaEventRecord(ev[0], s));
-  for (int i = 0; i < kRuns; ++i) {
-    if (!launch()) return -1.f;
-    CUDA_OK(cudaEventRecord(ev[i + 1], s));
-  }
-  CUDA_OK(cudaEventSynchronize(ev[kRuns]));
-  std::vector<float> t(kRuns);
-  for (int i = 0; i < kRuns; ++i) CUDA_OK(cudaEventElapsedTime(&t[i], ev[i], ev[i + 1]));
-  for (auto& e : ev) cudaEventDestroy(e);
-  std::sort(t.begin(), t.end());
-  return t[kRuns / 2];
-}
-
 int32_t launch(const Case& cs, const dtops::ConvDesc& d, const Buf& x, const Buf& w, const void* bias, void* y,
                cudaStream_t s, denotrt_error* err, int32_t tile = 0) {
   return cs.nchw ? dtops::conv_transpose(cs.dtype, d, x.dev, w.dev, bias, cs.act, y, s, err)
@@ -252,7 +142,7 @@ int32_t launch(const Case& cs, const dtops::ConvDesc& d, const Buf& x, const Buf
 void run_case(const Case& cs, cudaStream_t s) {
   const double tol = cs.dtype == DENOTRT_FLOAT32 ? 1e-5 : 2e-2;
   const dtops::ConvDesc d = conv_desc(cs);
-  const Geo2 g = geo2(cs);
+  const Geo2 g = geo2(d);
   const size_t nx = (size_t)(cs.n * g.ih * g.iw * cs.c), ny = (size_t)(cs.n * g.oh * g.ow * cs.k);
   const size_t nw = (size_t)(cs.c * (cs.k / cs.group) * g.kh * g.kw);
   // Outputs of order 1: each output sums about cg * taps / (stride area) products.
@@ -263,11 +153,7 @@ void run_case(const Case& cs, cudaStream_t s) {
   make_buf(&bias, (size_t)cs.k, 0.5f, cs.dtype, 0);
   uint8_t* ybase[2];
   void* y[2];
-  for (int i = 0; i < 2; ++i) {
-    CUDA_OK(cudaMalloc(&ybase[i], (ny + cs.misalign) * esize(cs.dtype)));
-    CUDA_OK(cudaMemset(ybase[i], 0xff, (ny + cs.misalign) * esize(cs.dtype)));  // NaN until written
-    y[i] = ybase[i] + cs.misalign * esize(cs.dtype);
-  }
+  for (int i = 0; i < 2; ++i) y[i] = make_output(&ybase[i], ny, cs.dtype, cs.misalign);  // eager, graph replay
   const void* bias_dev = cs.has_bias ? bias.dev : nullptr;
   denotrt_error err{};
   char row[900];
@@ -283,52 +169,20 @@ void run_case(const Case& cs, cudaStream_t s) {
 
   int32_t rc = launch(cs, d, x, w, bias_dev, y[0], s, &err);
   CUDA_OK(cudaStreamSynchronize(s));
-  if (rc != DENOTRT_OK) {
-    char m[600];
-    snprintf(m, sizeof m, "%s: rc %s: %s", cs.name, denotrt_status_name(rc), err.message);
-    fail(m);
-    snprintf(row + pos, sizeof row - pos, " ERROR %s", denotrt_status_name(rc));
-  } else {
-    const double e = check(cs, x, w, bias, download(y[0], ny, cs.dtype));
-    const bool ok = e <= tol;
-    if (!ok) {
-      char m[300];
-      snprintf(m, sizeof m, "%s: relative L2 error %.3e > %.0e", cs.name, e, tol);
-      fail(m);
-    }
-    pos += snprintf(row + pos, sizeof row - pos, " err %.1e %s", e, ok ? "ok  " : "FAIL");
-
+  if (launched(cs.name, rc, err, row, sizeof row, pos)) {
+    pos = append_error(cs.name, check(cs, x, w, bias, download(y[0], ny, cs.dtype)), tol, row, sizeof row, pos);
     // Captured into a CUDA graph and replayed into the second output: the launcher must stay capturable.
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    CUDA_OK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-    rc = launch(cs, d, x, w, bias_dev, y[1], s, &err);
-    const cudaError_t ce = cudaStreamEndCapture(s, &graph);
-    if (rc != DENOTRT_OK || ce != cudaSuccess) {
-      fail("conv_transpose under stream capture");
-      cudaGetLastError();
-    } else {
-      CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-      CUDA_OK(cudaGraphLaunch(exec, s));
-      CUDA_OK(cudaStreamSynchronize(s));
-      std::vector<uint8_t> a(ny * esize(cs.dtype)), b(a.size());
-      CUDA_OK(cudaMemcpy(a.data(), y[0], a.size(), cudaMemcpyDeviceToHost));
-      CUDA_OK(cudaMemcpy(b.data(), y[1], b.size(), cudaMemcpyDeviceToHost));
-      const bool same = memcmp(a.data(), b.data(), a.size()) == 0;
-      if (!same) fail("the CUDA graph replay differs from the eager run");
-      pos += snprintf(row + pos, sizeof row - pos, " graph %s", same ? "same" : "DIFF");
-      cudaGraphExecDestroy(exec);
-      cudaGraphDestroy(graph);
-    }
+    const char* graph = graph_replay(
+        s, [&] { return launch(cs, d, x, w, bias_dev, y[1], s, &err) == DENOTRT_OK; }, y[0], y[1],
+        ny * esize(cs.dtype), "conv_transpose under stream capture");
+    if (graph) pos += snprintf(row + pos, sizeof row - pos, " graph %s", graph);
 
     if (cs.timed) {
       const double bytes = (double)(nx + ny + nw + (cs.has_bias ? cs.k : 0)) * esize(cs.dtype);
       const double bound_ms = bytes / kHbmBytesPerS * 1e3;
       const float ms = median_ms(s, [&] { return launch(cs, d, x, w, bias_dev, y[0], s, &err) == DENOTRT_OK; });
-      pos += snprintf(row + pos, sizeof row - pos, " | %8.4f ms %6.0f GB/s (%5.1f MB, x%.2f of the 3 TB/s bound)", ms,
-                      bytes / (ms * 1e-3) / 1e9, bytes / 1e6, ms / bound_ms);
-      printf("%s\n", row);
-      g_rows.push_back(row);
+      append_bandwidth(ms, bytes, row, sizeof row, pos);
+      add_row(row);
       // Every tile width on the same data: correctness, then the median (the launcher's pick is one of them).
       if (!cs.nchw && strcmp(kernel, "nhwc_tile") == 0) {
         for (int nb : {2, 4, 8, 16, 24, 32, 48, 64}) {
@@ -345,8 +199,7 @@ void run_case(const Case& cs, cudaStream_t s) {
               median_ms(s, [&] { return launch(cs, d, x, w, bias_dev, y[1], s, &err, nb) == DENOTRT_OK; });
           snprintf(row, sizeof row, "    tile width %-2d: err %.1e %8.4f ms (x%.2f of the bound)", nb, te, tms,
                    tms / bound_ms);
-          printf("%s\n", row);
-          g_rows.push_back(row);
+          add_row(row);
         }
       }
       // What ran before: the NCHW kernel on NCHW data of the same sizes (times only; NCHW correctness is checked
@@ -356,16 +209,12 @@ void run_case(const Case& cs, cudaStream_t s) {
         nc.nchw = 1;
         const float nms = median_ms(s, [&] { return launch(nc, d, x, w, bias_dev, y[1], s, &err) == DENOTRT_OK; });
         snprintf(row, sizeof row, "    NCHW kernel (before): %8.4f ms, channels-last is x%.1f faster", nms, nms / ms);
-        printf("%s\n", row);
-        g_rows.push_back(row);
+        add_row(row);
       }
       row[0] = 0;
     }
   }
-  if (row[0]) {
-    printf("%s\n", row);
-    g_rows.push_back(row);
-  }
+  if (row[0]) add_row(row);
   Buf* bufs[3] = {&x, &w, &bias};
   for (Buf* b : bufs) cudaFree(b->base);
   for (auto p : ybase) cudaFree(p);
@@ -400,8 +249,7 @@ void argument_checks(cudaStream_t s) {
     const bool ok = rc == b.want && err.message[0] != 0;
     char row[400];
     snprintf(row, sizeof row, "%-50s -> %s: %s %s", b.what, denotrt_status_name(rc), err.message, ok ? "ok" : "FAIL");
-    printf("%s\n", row);
-    g_rows.push_back(row);
+    add_row(row);
     if (!ok) fail(b.what);
   }
   CUDA_OK(cudaStreamSynchronize(s));
@@ -433,25 +281,13 @@ std::vector<Case> all_cases() {
   add(ct2d("unet 256->128 2x2/2 fp32 9x7 (two passes)", F, 1, 256, 128, 9, 7, 2, 2, 0, 0, none), tile);
   add(ct2d("3x3/3 16->40 11x9 (tiles of 64 over a run of 120)", H, 2, 16, 40, 11, 9, 3, 3, 0, 0, relu), tile);
   add(ct2d("1x1/1 8->5 6x7 bf16 (a plain 1x1)", B, 2, 8, 5, 6, 7, 1, 1, 0, 0, none), tile);
-  Case d1 = ct2d("1-D k2/2 16->6 L37 fp32", F, 2, 16, 6, 37, 1, 2, 2, 0, 0, relu);
-  d1.spatial = 1;
-  add(d1, tile);
-  Case nob = ct2d("no bias 24->24 2x2/2 30x30", H, 1, 24, 24, 30, 30, 2, 2, 0, 0, relu);
-  nob.has_bias = 0;
-  add(nob, tile);
+  add(ct2d("1-D k2/2 16->6 L37 fp32", F, 2, 16, 6, 37, 1, 2, 2, 0, 0, relu).one_d(), tile);
+  add(ct2d("no bias 24->24 2x2/2 30x30", H, 1, 24, 24, 30, 30, 2, 2, 0, 0, relu).no_bias(), tile);
   // Groups: whole 8-channel groups on the tile kernel, 4-channel ones (fp16) on the generic kernel.
-  Case g2 = ct2d("group 2 16->16 2x2/2 13x11", H, 2, 16, 16, 13, 11, 2, 2, 0, 0, relu);
-  g2.group = 2;
-  add(g2, tile);
-  Case g4 = ct2d("group 4 32->12 2x2/2 10x10 fp32", F, 1, 32, 12, 10, 10, 2, 2, 0, 0, none);
-  g4.group = 4;
-  add(g4, tile);
-  Case g3 = ct2d("group 3 12->6 3x3/2 pad 1 op 1 9x8", H, 2, 12, 6, 9, 8, 3, 2, 1, 1, relu);
-  g3.group = 3;
-  add(g3, generic);
-  Case dwt = ct2d("depthwise 8->8 group 8 4x4/2 pad 1 bf16", B, 1, 8, 8, 12, 12, 4, 2, 1, 0, relu);
-  dwt.group = 8;
-  add(dwt, generic);
+  add(ct2d("group 2 16->16 2x2/2 13x11", H, 2, 16, 16, 13, 11, 2, 2, 0, 0, relu).grouped(2), tile);
+  add(ct2d("group 4 32->12 2x2/2 10x10 fp32", F, 1, 32, 12, 10, 10, 2, 2, 0, 0, none).grouped(4), tile);
+  add(ct2d("group 3 12->6 3x3/2 pad 1 op 1 9x8", H, 2, 12, 6, 9, 8, 3, 2, 1, 1, relu).grouped(3), generic);
+  add(ct2d("depthwise 8->8 group 8 4x4/2 pad 1 bf16", B, 1, 8, 8, 12, 12, 4, 2, 1, 0, relu).grouped(8), generic);
   // Channel counts off the 16-byte vector: the generic kernel, one channel per load.
   add(ct2d("C 12 2x2/2 fp16 (not a multiple of 8)", H, 1, 12, 12, 20, 20, 2, 2, 0, 0, relu), generic);
   add(ct2d("C 3 -> K 5 2x2/2 fp32", F, 2, 3, 5, 9, 11, 2, 2, 0, 0, none), generic);
@@ -463,18 +299,14 @@ std::vector<Case> all_cases() {
   add(ct2d("2x2/3 (gaps: outputs no tap reaches) 8->8", H, 1, 8, 8, 7, 6, 2, 3, 0, 0, relu), generic);
   add(ct2d("2x2/2 pad 1 (stride == kernel, padded) 16->8", H, 1, 16, 8, 10, 10, 2, 2, 1, 0, relu), generic);
   add(ct2d("2x2/2 output_padding 1 16->8", H, 1, 16, 8, 10, 10, 2, 2, 0, 1, relu), generic);
-  Case asym = ct2d("3x3/2 pads (1,0)-(0,2) op (1,0) 16->8", H, 2, 16, 8, 9, 11, 3, 2, 0, 0, relu);
-  asym.pad_begin[0] = 1, asym.pad_end[1] = 2, asym.out_pad[0] = 1;
-  add(asym, generic);
-  Case dil = ct2d("3x3/2 dilation 2 pad 2 16->8", H, 2, 16, 8, 9, 9, 3, 2, 2, 1, relu);
-  dil.dilation[0] = dil.dilation[1] = 2;
-  add(dil, generic);
-  Case st = ct2d("stride (2,1) kernel (2,3) pad (0,1) 8->16", F, 1, 8, 16, 7, 9, 2, 2, 0, 0, none);
-  st.stride[1] = 1, st.kernel[1] = 3, st.pad_begin[1] = st.pad_end[1] = 1;
-  add(st, generic);
-  Case d1g = ct2d("1-D k4/2 pad 1 dilation 2 16->8", H, 2, 16, 8, 23, 1, 4, 2, 1, 0, relu);
-  d1g.spatial = 1, d1g.dilation[0] = 2;
-  add(d1g, generic);
+  add(ct2d("3x3/2 pads (1,0)-(0,2) op (1,0) 16->8", H, 2, 16, 8, 9, 11, 3, 2, 0, 0, relu)
+          .axis(0, 3, 2, 1, 0, 1)
+          .axis(1, 3, 2, 0, 2, 0),
+      generic);
+  add(ct2d("3x3/2 dilation 2 pad 2 16->8", H, 2, 16, 8, 9, 9, 3, 2, 2, 1, relu).dilated(2, 2), generic);
+  add(ct2d("stride (2,1) kernel (2,3) pad (0,1) 8->16", F, 1, 8, 16, 7, 9, 2, 2, 0, 0, none).axis(1, 3, 1, 1, 1, 0),
+      generic);
+  add(ct2d("1-D k4/2 pad 1 dilation 2 16->8", H, 2, 16, 8, 23, 1, 4, 2, 1, 0, relu).one_d().dilated(2, 1), generic);
   // A big filter (64 * 64 * 16 fp32 = 256 KB): read through the read-only cache, not shared memory.
   add(ct2d("4x4/2 pad 1 64->64 big filter (from global)", H, 1, 64, 64, 10, 10, 4, 2, 1, 0, relu), generic);
   // Other activations through the call path, and a misaligned input (no 16-byte loads: the generic kernel).
@@ -482,19 +314,18 @@ std::vector<Case> all_cases() {
   add(ct2d("2x2/2 +hardswish 16->16 fp32", F, 1, 16, 16, 9, 9, 2, 2, 0, 0, act_of(dtops::U_HARDSWISH)), tile);
   add(ct2d("2x2/2 +clip(-0.3,0.6) 16->8", H, 1, 16, 8, 9, 9, 2, 2, 0, 0, act_of(dtops::U_CLIP, -0.3f, 0.6f)), tile);
   add(ct2d("3x3/2 +tanh 16->8 bf16", B, 1, 16, 8, 9, 9, 3, 2, 1, 1, act_of(dtops::U_TANH)), generic);
-  Case mis = ct2d("misaligned x/y 24->24 2x2/2", H, 1, 24, 24, 15, 15, 2, 2, 0, 0, relu);
-  mis.misalign = 1;
-  add(mis, nullptr);
+  add(ct2d("misaligned x/y 24->24 2x2/2", H, 1, 24, 24, 15, 15, 2, 2, 0, 0, relu).misaligned(1), nullptr);
   // The NCHW kernel (layers left NCHW), with the epilogue.
-  Case n1 = ct2d("NCHW 24->24 2x2/2 40x40 +relu", H, 1, 24, 24, 40, 40, 2, 2, 0, 0, relu);
-  n1.nchw = 1;
-  add(n1, nullptr);
-  Case n2 = ct2d("NCHW group 3 12->6 3x3/2 pad 1 op 1 +sigmoid fp32", F, 2, 12, 6, 9, 8, 3, 2, 1, 1, sig);
-  n2.nchw = 1, n2.group = 3;
-  add(n2, nullptr);
-  Case n3 = ct2d("NCHW 1-D k4/2 pad 1 dilation 2 bf16", B, 2, 16, 8, 23, 1, 4, 2, 1, 0, act_of(dtops::U_TANH));
-  n3.nchw = 1, n3.spatial = 1, n3.dilation[0] = 2;
-  add(n3, nullptr);
+  add(ct2d("NCHW 24->24 2x2/2 40x40 +relu", H, 1, 24, 24, 40, 40, 2, 2, 0, 0, relu).nchw_kernel(), nullptr);
+  add(ct2d("NCHW group 3 12->6 3x3/2 pad 1 op 1 +sigmoid fp32", F, 2, 12, 6, 9, 8, 3, 2, 1, 1, sig)
+          .nchw_kernel()
+          .grouped(3),
+      nullptr);
+  add(ct2d("NCHW 1-D k4/2 pad 1 dilation 2 bf16", B, 2, 16, 8, 23, 1, 4, 2, 1, 0, act_of(dtops::U_TANH))
+          .nchw_kernel()
+          .one_d()
+          .dilated(2, 1),
+      nullptr);
   return v;
 }
 
@@ -502,17 +333,10 @@ std::vector<Case> all_cases() {
 
 int main() {
   setvbuf(stdout, nullptr, _IOLBF, 0);
-  cudaDeviceProp prop;
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
-  printf("device %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
-  cudaStream_t s;
-  CUDA_OK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  for (const Case& cs : all_cases()) run_case(cs, s);
-  argument_checks(s);
-  printf("\nsummary (err: relative L2 vs float64 at every output; times: median of 50 back-to-back runs queued on "
-         "the GPU; small tensors stay in the 50 MB L2 between runs, so their GB/s can pass HBM's)\n");
-  for (const std::string& r : g_rows) printf("%s\n", r.c_str());
-  cudaStreamDestroy(s);
-  printf("\n%d failure(s)\n", g_failures);
-  return g_failures ? 1 : 0;
+  return run_tests("summary (err: relative L2 vs float64 at every output; times: median of 50 back-to-back runs "
+                   "queued on the GPU; small tensors stay in the 50 MB L2 between runs, so their GB/s can pass HBM's)",
+                   [](cudaStream_t s) {
+                     for (const Case& cs : all_cases()) run_case(cs, s);
+                     argument_checks(s);
+                   });
 }

@@ -8,14 +8,11 @@
 // and cuDNN's legacy API (cudnn_conv.cu, NHWC, cudnnFind's choice) on the same data; on MobileNetV3's batch-32
 // shapes cuDNN being faster is a failure. Exit status 1 on any failure.
 // How to build and run: tests/gpu/native/README.md.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <algorithm>
 #include <string>
@@ -27,81 +24,9 @@
 
 namespace {
 
-constexpr double kHbmBytesPerS = 3e12;  // the bound the brief measures against (the H200 copies at ~4 TB/s)
+using namespace ntest;
+
 constexpr size_t kWorkspaceLimit = 256u << 20;
-int g_failures = 0;
-
-
-void fail(const char* what) {
-  printf("  FAIL: %s\n", what);
-  g_failures++;
-}
-
-
-size_t esize(int dtype) { return dtype == DENOTRT_FLOAT32 ? 4 : 2; }
-const char* dtype_name(int dtype) {
-  return dtype == DENOTRT_FLOAT32 ? "fp32" : dtype == DENOTRT_FLOAT16 ? "fp16" : "bf16";
-}
-
-// Rounds f to dtype; returns the stored bits' exact value and writes the bits to dst.
-double quantize(float f, int dtype, uint8_t* dst) {
-  if (dtype == DENOTRT_FLOAT16) {
-    __half h = __float2half(f);
-    memcpy(dst, &h, 2);
-    return __half2float(h);
-  }
-  if (dtype == DENOTRT_BFLOAT16) {
-    __nv_bfloat16 b = __float2bfloat16(f);
-    memcpy(dst, &b, 2);
-    return __bfloat162float(b);
-  }
-  memcpy(dst, &f, 4);
-  return f;
-}
-
-double dequantize(const uint8_t* src, int dtype) {
-  if (dtype == DENOTRT_FLOAT16) {
-    __half h;
-    memcpy(&h, src, 2);
-    return __half2float(h);
-  }
-  if (dtype == DENOTRT_BFLOAT16) {
-    __nv_bfloat16 b;
-    memcpy(&b, src, 2);
-    return __bfloat162float(b);
-  }
-  float f;
-  memcpy(&f, src, 4);
-  return f;
-}
-
-// Host values (exact, as double) and a device copy; `offset` elements of slack in front (the misaligned case).
-struct Buf {
-  std::vector<double> v;
-  uint8_t* base = nullptr;
-  void* dev = nullptr;
-};
-
-void make_buf(Buf* b, size_t n, float scale, int dtype, int offset) {
-  b->v.resize(n);
-  std::vector<uint8_t> host(n * esize(dtype));
-  for (size_t i = 0; i < n; ++i) {
-    float f = urand() * scale;
-    if (f == 0.f) f = scale * 0.25f;  // never zeros
-    b->v[i] = quantize(f, dtype, &host[i * esize(dtype)]);
-  }
-  CUDA_OK(cudaMalloc(&b->base, (n + offset) * esize(dtype)));
-  b->dev = b->base + offset * esize(dtype);
-  CUDA_OK(cudaMemcpy(b->dev, host.data(), host.size(), cudaMemcpyHostToDevice));
-}
-
-std::vector<double> download(const void* dev, size_t n, int dtype) {
-  std::vector<uint8_t> host(n * esize(dtype));
-  CUDA_OK(cudaMemcpy(host.data(), dev, host.size(), cudaMemcpyDeviceToHost));
-  std::vector<double> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = dequantize(&host[i * esize(dtype)], dtype);
-  return out;
-}
 
 double act_ref(double v, const dtops::Act& a) {
   switch (a.op) {
@@ -145,36 +70,15 @@ int64_t out_size(const Case& cs, int i) {
 }
 
 dtops::ConvDesc conv_desc(const Case& cs) {
-  dtops::ConvDesc d{};
-  d.spatial = cs.spatial;
+  dtops::ConvDesc d = conv_axes(cs, out_size);
   d.n = cs.n, d.c = d.k = d.group = cs.c;
-  for (int i = 0; i < cs.spatial; ++i) {
-    d.in[i] = cs.in[i], d.out[i] = out_size(cs, i), d.kernel[i] = cs.kernel[i], d.stride[i] = cs.stride[i];
-    d.pad_begin[i] = cs.pad_begin[i], d.dilation[i] = cs.dilation[i];
-  }
   return d;
-}
-
-// The case's geometry as [H, W] (1-D: H = 1), for the reference.
-struct Geo2 {
-  int64_t ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
-};
-Geo2 geo2(const Case& cs) {
-  Geo2 g{};
-  if (cs.spatial == 1) {
-    g = Geo2{1, cs.in[0], 1, out_size(cs, 0), 1, cs.kernel[0], 1, cs.stride[0], 0, cs.pad_begin[0], 1,
-             cs.dilation[0]};
-  } else {
-    g = Geo2{cs.in[0],     cs.in[1],     out_size(cs, 0), out_size(cs, 1), cs.kernel[0],   cs.kernel[1],
-             cs.stride[0], cs.stride[1], cs.pad_begin[0], cs.pad_begin[1], cs.dilation[0], cs.dilation[1]};
-  }
-  return g;
 }
 
 // float64 reference at every output, NHWC; returns the relative L2 error of y.
 double check(const Case& cs, const Buf& x, const Buf& w, const Buf& bias, const Buf& res,
              const std::vector<double>& y) {
-  Geo2 g = geo2(cs);
+  const Geo2 g = geo2(conv_desc(cs));
   const int64_t C = cs.c;
   double num = 0, den = 0;
   std::vector<double> acc((size_t)C);
@@ -207,43 +111,10 @@ double check(const Case& cs, const Buf& x, const Buf& w, const Buf& bias, const 
   return sqrt(num / (den > 0 ? den : 1));
 }
 
-// Keeps the GPU busy for `cycles` so the timed launches queue up behind it.
-__global__ void spin_kernel(long long cycles) {
-  long long t0 = clock64();
-  while (clock64() - t0 < cycles) {
-  }
-}
-
-// Median of 50 back-to-back runs after 5 warm-ups, one event between consecutive launches. The launches queue
-// behind a ~10 ms spin kernel, so each interval is the conv as the GPU runs it (what a CUDA graph replays), not the
-// host's launch cost (several microseconds, more than the small convs take).
-template <typename F>
-float median_ms(cudaStream_t s, F&& launch) {
-  constexpr int kRuns = 50;
-  for (int i = 0; i < 5; ++i)
-    if (!launch()) return -1.f;
-  cudaEvent_t ev[kRuns + 1];
-  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
-  spin_kernel<<<1, 1, 0, s>>>(20000000);
-  CUDA_OK(cudaEventRecord(ev[0], s));
-  for (int i = 0; i < kRuns; ++i) {
-    if (!launch()) return -1.f;
-    CUDA_OK(cudaEventRecord(ev[i + 1], s));
-  }
-  CUDA_OK(cudaEventSynchronize(ev[kRuns]));
-  std::vector<float> t(kRuns);
-  for (int i = 0; i < kRuns; ++i) CUDA_OK(cudaEventElapsedTime(&t[i], ev[i], ev[i + 1]));
-  for (auto& e : ev) cudaEventDestroy(e);
-  std::sort(t.begin(), t.end());
-  return t[kRuns / 2];
-}
-
-std::vector<std::string> g_rows;
-
 void run_case(const Case& cs, void* cudnn, cudaStream_t s) {
   const double tol = cs.dtype == DENOTRT_FLOAT32 ? 1e-5 : 2e-2;
   dtops::ConvDesc d = conv_desc(cs);
-  Geo2 g = geo2(cs);
+  const Geo2 g = geo2(d);
   const size_t nx = (size_t)(cs.n * g.ih * g.iw * cs.c), ny = (size_t)(cs.n * g.oh * g.ow * cs.c);
   const size_t nw = (size_t)(cs.c * g.kh * g.kw);
   Buf x, w, bias, res;
@@ -251,68 +122,31 @@ void run_case(const Case& cs, void* cudnn, cudaStream_t s) {
   make_buf(&w, nw, (float)(1.7 / sqrt((double)(g.kh * g.kw))), cs.dtype, 0);  // outputs of order 1
   make_buf(&bias, (size_t)cs.c, 0.5f, cs.dtype, 0);
   if (cs.has_res) make_buf(&res, ny, 1.f, cs.dtype, cs.misalign);
-  uint8_t *ybase[2];
+  uint8_t* ybase[2];
   void* y[2];
-  for (int i = 0; i < 2; ++i) {
-    CUDA_OK(cudaMalloc(&ybase[i], (ny + cs.misalign) * esize(cs.dtype)));
-    CUDA_OK(cudaMemset(ybase[i], 0xff, (ny + cs.misalign) * esize(cs.dtype)));  // NaN until written
-    y[i] = ybase[i] + cs.misalign * esize(cs.dtype);
-  }
+  for (int i = 0; i < 2; ++i) y[i] = make_output(&ybase[i], ny, cs.dtype, cs.misalign);  // eager, graph replay
   const void* bias_dev = cs.has_bias ? bias.dev : nullptr;
   const void* res_dev = cs.has_res ? res.dev : nullptr;
   denotrt_error err{};
   char row[600];
   int pos = snprintf(row, sizeof row, "%-44s %-4s", cs.name, dtype_name(cs.dtype));
 
-  int32_t rc = dtops::depthwise_conv_nhwc(cs.dtype, d, x.dev, w.dev, bias_dev, res_dev, cs.act, y[0], s, &err);
+  auto launch = [&](void* out) {
+    return dtops::depthwise_conv_nhwc(cs.dtype, d, x.dev, w.dev, bias_dev, res_dev, cs.act, out, s, &err);
+  };
+  int32_t rc = launch(y[0]);
   CUDA_OK(cudaStreamSynchronize(s));
-  if (rc != DENOTRT_OK) {
-    char m[500];
-    snprintf(m, sizeof m, "%s: rc %s: %s", cs.name, denotrt_status_name(rc), err.message);
-    fail(m);
-    snprintf(row + pos, sizeof row - pos, " ERROR %s", denotrt_status_name(rc));
-  } else {
-    double e = check(cs, x, w, bias, res, download(y[0], ny, cs.dtype));
-    bool ok = e <= tol;
-    if (!ok) {
-      char m[300];
-      snprintf(m, sizeof m, "%s: relative L2 error %.3e > %.0e", cs.name, e, tol);
-      fail(m);
-    }
-    pos += snprintf(row + pos, sizeof row - pos, " err %.1e %s", e, ok ? "ok  " : "FAIL");
-
+  if (launched(cs.name, rc, err, row, sizeof row, pos)) {
+    pos = append_error(cs.name, check(cs, x, w, bias, res, download(y[0], ny, cs.dtype)), tol, row, sizeof row, pos);
     // Captured into a CUDA graph and replayed into the second output: the launcher must stay capturable.
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    CUDA_OK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-    rc = dtops::depthwise_conv_nhwc(cs.dtype, d, x.dev, w.dev, bias_dev, res_dev, cs.act, y[1], s, &err);
-    cudaError_t ce = cudaStreamEndCapture(s, &graph);
-    if (rc != DENOTRT_OK || ce != cudaSuccess) {
-      fail("depthwise_conv_nhwc under stream capture");
-      cudaGetLastError();
-    } else {
-      CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-      CUDA_OK(cudaGraphLaunch(exec, s));
-      CUDA_OK(cudaStreamSynchronize(s));
-      std::vector<uint8_t> a(ny * esize(cs.dtype)), b(a.size());
-      CUDA_OK(cudaMemcpy(a.data(), y[0], a.size(), cudaMemcpyDeviceToHost));
-      CUDA_OK(cudaMemcpy(b.data(), y[1], b.size(), cudaMemcpyDeviceToHost));
-      bool same = memcmp(a.data(), b.data(), a.size()) == 0;
-      if (!same) fail("the CUDA graph replay differs from the eager run");
-      pos += snprintf(row + pos, sizeof row - pos, " graph %s", same ? "same" : "DIFF");
-      cudaGraphExecDestroy(exec);
-      cudaGraphDestroy(graph);
-    }
+    const char* graph = graph_replay(s, [&] { return launch(y[1]) == DENOTRT_OK; }, y[0], y[1],
+                                     ny * esize(cs.dtype), "depthwise_conv_nhwc under stream capture");
+    if (graph) pos += snprintf(row + pos, sizeof row - pos, " graph %s", graph);
 
     if (cs.timed) {
-      float ms = median_ms(s, [&] {
-        return dtops::depthwise_conv_nhwc(cs.dtype, d, x.dev, w.dev, bias_dev, res_dev, cs.act, y[0], s, &err) ==
-               DENOTRT_OK;
-      });
+      float ms = median_ms(s, [&] { return launch(y[0]) == DENOTRT_OK; });
       double bytes = (double)(nx + ny * (cs.has_res ? 2 : 1) + nw + (cs.has_bias ? cs.c : 0)) * esize(cs.dtype);
-      double bound_ms = bytes / kHbmBytesPerS * 1e3;
-      pos += snprintf(row + pos, sizeof row - pos, " | %8.4f ms %6.0f GB/s (%5.1f MB, x%.2f of the 3 TB/s bound)",
-                      ms, bytes / (ms * 1e-3) / 1e9, bytes / 1e6, ms / bound_ms);
+      pos = append_bandwidth(ms, bytes, row, sizeof row, pos);
       if (cudnn) {
         denotrt_cudnn_conv* lc = nullptr;
         denotrt_conv_tactic lt{};
@@ -324,14 +158,14 @@ void run_case(const Case& cs, void* cudnn, cudaStream_t s) {
         } else {
           void* ws = nullptr;
           if (denotrt_cudnn_conv_workspace(lc)) CUDA_OK(cudaMalloc(&ws, denotrt_cudnn_conv_workspace(lc)));
-          auto launch = [&] {
+          auto legacy = [&] {
             return denotrt_cudnn_conv_run(lc, cudnn, s, x.dev, w.dev, bias_dev, res_dev, cs.act, y[1], ws, &err) ==
                    DENOTRT_OK;
           };
-          bool ran = launch();
+          bool ran = legacy();
           CUDA_OK(cudaStreamSynchronize(s));
           double le = ran ? check(cs, x, w, bias, res, download(y[1], ny, cs.dtype)) : -1;
-          float lms = ran ? median_ms(s, launch) : -1.f;
+          float lms = ran ? median_ms(s, legacy) : -1.f;
           pos += snprintf(row + pos, sizeof row - pos, " | cudnn %-27s %8.4f ms err %.0e | cudnn/ours x%.1f",
                           denotrt_cudnn_conv_algo_name(lc), lms, le, lms / ms);
           if (ran && cs.timed == 2 && lms < ms) {
@@ -345,8 +179,7 @@ void run_case(const Case& cs, void* cudnn, cudaStream_t s) {
       }
     }
   }
-  printf("%s\n", row);
-  g_rows.push_back(row);
+  add_row(row);
   Buf* bufs[4] = {&x, &w, &bias, &res};
   for (Buf* b : bufs) cudaFree(b->base);
   for (auto p : ybase) cudaFree(p);
@@ -382,8 +215,7 @@ void argument_checks(cudaStream_t s) {
     char row[300];
     snprintf(row, sizeof row, "%-44s -> %s%s%s %s", b.what, denotrt_status_name(rc), err.message[0] ? ": " : "",
              err.message, ok ? "ok" : "FAIL");
-    printf("%s\n", row);
-    g_rows.push_back(row);
+    add_row(row);
     if (!ok) fail(b.what);
   }
   CUDA_OK(cudaStreamSynchronize(s));
@@ -497,24 +329,19 @@ std::vector<Case> all_cases() {
 
 int main() {
   setvbuf(stdout, nullptr, _IOLBF, 0);
-  cudaDeviceProp prop;
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
   void* cudnn = nullptr;
   denotrt_error err{};
   if (denotrt_cudnn_handle_create(&cudnn, &err) != DENOTRT_OK) {
     printf("cuDNN not loaded (%s): no comparison\n", err.message);
     cudnn = nullptr;
   }
-  printf("device %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
-  cudaStream_t s;
-  CUDA_OK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  for (const Case& cs : all_cases()) run_case(cs, cudnn, s);
-  argument_checks(s);
-  printf("\nsummary (err: relative L2 vs float64 at every output; times: median of 50 back-to-back runs queued on "
-         "the GPU; small tensors stay in the 50 MB L2 between runs, so their GB/s can pass HBM's)\n");
-  for (const std::string& r : g_rows) printf("%s\n", r.c_str());
-  cudaStreamDestroy(s);
+  const int status =
+      run_tests("summary (err: relative L2 vs float64 at every output; times: median of 50 back-to-back runs queued "
+                "on the GPU; small tensors stay in the 50 MB L2 between runs, so their GB/s can pass HBM's)",
+                [&](cudaStream_t s) {
+                  for (const Case& cs : all_cases()) run_case(cs, cudnn, s);
+                  argument_checks(s);
+                });
   if (cudnn) denotrt_cudnn_handle_destroy(cudnn);
-  printf("\n%d failure(s)\n", g_failures);
-  return g_failures ? 1 : 0;
+  return status;
 }

@@ -10,8 +10,6 @@
 // inputs, empty inputs, unaligned runs (C = 3 + C = 5), element sizes 1 and 8; argument errors; a CUDA graph replay.
 // Inputs are fresh random values (never zeros). Timed cases print the median of 50 back-to-back runs, GB/s and the
 // ratio to the bytes moved at 3 TB/s. Exit status 1 on any failure. How to build and run: tests/gpu/native/README.md.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,57 +25,7 @@
 
 namespace {
 
-constexpr double kHbmBytesPerS = 3e12;  // the bound the brief measures against
-int g_failures = 0;
-std::vector<std::string> g_rows;
-
-void fail(const char* what) {
-  printf("  FAIL: %s\n", what);
-  g_failures++;
-}
-
-size_t esize(int dtype) { return dtops::dtype_size(dtype); }
-const char* dtype_name(int dtype) {
-  switch (dtype) {
-    case DENOTRT_FLOAT32: return "fp32";
-    case DENOTRT_FLOAT16: return "fp16";
-    case DENOTRT_BFLOAT16: return "bf16";
-    case DENOTRT_INT64: return "i64";
-    default: return "u8";
-  }
-}
-
-// Rounds f to dtype; returns the stored bits' exact value and writes the bits to dst.
-double quantize(float f, int dtype, uint8_t* dst) {
-  if (dtype == DENOTRT_FLOAT16) {
-    __half h = __float2half(f);
-    memcpy(dst, &h, 2);
-    return __half2float(h);
-  }
-  if (dtype == DENOTRT_BFLOAT16) {
-    __nv_bfloat16 b = __float2bfloat16(f);
-    memcpy(dst, &b, 2);
-    return __bfloat162float(b);
-  }
-  memcpy(dst, &f, 4);
-  return f;
-}
-
-double dequantize(const uint8_t* src, int dtype) {
-  if (dtype == DENOTRT_FLOAT16) {
-    __half h;
-    memcpy(&h, src, 2);
-    return __half2float(h);
-  }
-  if (dtype == DENOTRT_BFLOAT16) {
-    __nv_bfloat16 b;
-    memcpy(&b, src, 2);
-    return __bfloat162float(b);
-  }
-  float f;
-  memcpy(&f, src, 4);
-  return f;
-}
+using namespace ntest;
 
 int64_t count(const std::vector<int64_t>& d) {
   int64_t n = 1;
@@ -106,40 +54,29 @@ DevBuf output(size_t bytes, size_t elem, int misalign) {
   b.p = b.base + misalign * elem;
   return b;
 }
-std::vector<uint8_t> download(const void* p, size_t bytes) {
-  std::vector<uint8_t> h(bytes);
-  CUDA_OK(cudaMemcpy(h.data(), p, bytes, cudaMemcpyDeviceToHost));
-  return h;
+
+// Both launchers' statuses: true when both are DENOTRT_OK; otherwise a failure, and " ERROR" ends the row.
+bool both_launched(const std::string& name, int32_t a, int32_t b, const denotrt_error& err, char* row, size_t cap,
+                   int pos) {
+  if (a == DENOTRT_OK && b == DENOTRT_OK) return true;
+  char m[700];
+  snprintf(m, sizeof m, "%s: rc %s / %s: %s", name.c_str(), denotrt_status_name(a), denotrt_status_name(b),
+           err.message);
+  fail(m);
+  snprintf(row + pos, cap - pos, " ERROR");
+  return false;
 }
 
-// Keeps the GPU busy for `cycles` so the timed launches queue up behind it.
-__global__ void spin_kernel(long long cycles) {
-  long long t0 = clock64();
-  while (clock64() - t0 < cycles) {
-  }
-}
-
-// Median of 50 back-to-back runs after 5 warm-ups, queued behind a ~10 ms spin kernel, so each interval is the
-// kernel as the GPU runs it (what a CUDA graph replays), not the host's launch cost.
-template <typename F>
-float median_ms(cudaStream_t s, F&& launch) {
-  constexpr int kRuns = 50;
-  for (int i = 0; i < 5; ++i)
-    if (!launch()) return -1.f;
-  cudaEvent_t ev[kRuns + 1];
-  for (auto& e : ev) CUDA_OK(cudaEventCreate(&e));
-  spin_kernel<<<1, 1, 0, s>>>(20000000);
-  CUDA_OK(cudaEventRecord(ev[0], s));
-  for (int i = 0; i < kRuns; ++i) {
-    if (!launch()) return -1.f;
-    CUDA_OK(cudaEventRecord(ev[i + 1], s));
-  }
-  CUDA_OK(cudaEventSynchronize(ev[kRuns]));
-  std::vector<float> t(kRuns);
-  for (int i = 0; i < kRuns; ++i) CUDA_OK(cudaEventElapsedTime(&t[i], ev[i], ev[i + 1]));
-  for (auto& e : ev) cudaEventDestroy(e);
-  std::sort(t.begin(), t.end());
-  return t[kRuns / 2];
+// The medians of the launcher under test and of the one it replaced (`other`, named `other_name`) on the same data:
+// GB/s over `bytes`, the ratio to moving them at 3 TB/s, and how many times faster the new one is.
+template <typename F, typename G>
+int append_timings(cudaStream_t s, F&& launch, G&& other, const char* other_name, double bytes, char* row, size_t cap,
+                   int pos) {
+  const float ms = median_ms(s, launch), oms = median_ms(s, other);
+  const double bound_ms = bytes / kHbmBytesPerS * 1e3;
+  return pos + snprintf(row + pos, cap - pos,
+                        " | %7.4f ms %5.0f GB/s (%5.2f MB, x%.1f of the 3 TB/s bound) | %s %7.4f ms (x%.1f)", ms,
+                        bytes / (ms * 1e-3) / 1e9, bytes / 1e6, ms / bound_ms, other_name, oms, oms / ms);
 }
 
 // ---------------------------------------------------------------- resize
@@ -253,14 +190,8 @@ void run_resize(const ResizeCase& c, cudaStream_t s) {
   int32_t rc = dtops::resize(dt, c.mode, c.coord, c.nearest, sc.data(), x.p, xd, yf.p, yd, s, &err);
   int32_t rg = dtops::resize_generic(dt, c.mode, c.coord, c.nearest, sc.data(), x.p, xd, yg.p, yd, s, &err);
   CUDA_OK(cudaStreamSynchronize(s));
-  if (rc != DENOTRT_OK || rg != DENOTRT_OK) {
-    char m[700];
-    snprintf(m, sizeof m, "%s: rc %s / %s: %s", c.name.c_str(), denotrt_status_name(rc), denotrt_status_name(rg),
-             err.message);
-    fail(m);
-    snprintf(row + pos, sizeof row - pos, " ERROR");
-  } else {
-    std::vector<uint8_t> fb = download(yf.p, (size_t)ny * es), gb = download(yg.p, (size_t)ny * es);
+  if (both_launched(c.name, rc, rg, err, row, sizeof row, pos)) {
+    std::vector<uint8_t> fb = download_bytes(yf.p, (size_t)ny * es), gb = download_bytes(yg.p, (size_t)ny * es);
     bool same = fb == gb;
     if (!same) {
       int64_t first = 0, diffs = 0;
@@ -299,15 +230,10 @@ void run_resize(const ResizeCase& c, cudaStream_t s) {
         return dtops::resize_generic(dt, c.mode, c.coord, c.nearest, sc.data(), x.p, xd, yg.p, yd, s, &err) ==
                DENOTRT_OK;
       };
-      float ms = median_ms(s, fast), gms = median_ms(s, generic);
-      double bytes = (double)(nx + ny) * es, bound_ms = bytes / kHbmBytesPerS * 1e3;
-      pos += snprintf(row + pos, sizeof row - pos,
-                      " | %7.4f ms %5.0f GB/s (%5.2f MB, x%.1f of the 3 TB/s bound) | generic %7.4f ms (x%.1f)", ms,
-                      bytes / (ms * 1e-3) / 1e9, bytes / 1e6, ms / bound_ms, gms, gms / ms);
+      pos = append_timings(s, fast, generic, "generic", (double)(nx + ny) * es, row, sizeof row, pos);
     }
   }
-  printf("%s\n", row);
-  g_rows.push_back(row);
+  add_row(row);
   cudaFree(x.base), cudaFree(yf.base), cudaFree(yg.base);
 }
 
@@ -460,33 +386,23 @@ void run_concat(const ConcatCase& c, cudaStream_t s) {
   int32_t rc = dtops::concat(es, k, ptrs.data(), xds.data(), c.axis, yf.p, yd, s, &err);
   int32_t rs = dtops::concat_strided(es, k, ptrs.data(), xds.data(), c.axis, ys.p, yd, s, &err);
   CUDA_OK(cudaStreamSynchronize(s));
-  if (rc != DENOTRT_OK || rs != DENOTRT_OK) {
-    char m[700];
-    snprintf(m, sizeof m, "%s: rc %s / %s: %s", c.name.c_str(), denotrt_status_name(rc), denotrt_status_name(rs),
-             err.message);
-    fail(m);
-    snprintf(row_s + pos, sizeof row_s - pos, " ERROR");
-  } else {
-    bool exact = download(yf.p, want.size()) == want, same = download(ys.p, want.size()) == want;
+  if (both_launched(c.name, rc, rs, err, row_s, sizeof row_s, pos)) {
+    bool exact = download_bytes(yf.p, want.size()) == want, same = download_bytes(ys.p, want.size()) == want;
     if (!exact) fail((c.name + ": concat differs from the CPU concatenation").c_str());
     if (!same) fail((c.name + ": concat_strided differs from the CPU concatenation").c_str());
     pos += snprintf(row_s + pos, sizeof row_s - pos, " bytes %s strided %s", exact ? "exact" : "DIFF",
                     same ? "exact" : "DIFF");
     if (c.timed) {
-      float ms = median_ms(s, [&] {
+      auto launch = [&] {
         return dtops::concat(es, k, ptrs.data(), xds.data(), c.axis, yf.p, yd, s, &err) == DENOTRT_OK;
-      });
-      float sms = median_ms(s, [&] {
+      };
+      auto strided = [&] {
         return dtops::concat_strided(es, k, ptrs.data(), xds.data(), c.axis, ys.p, yd, s, &err) == DENOTRT_OK;
-      });
-      double bytes = 2.0 * ny * es, bound_ms = bytes / kHbmBytesPerS * 1e3;
-      pos += snprintf(row_s + pos, sizeof row_s - pos,
-                      " | %7.4f ms %5.0f GB/s (%5.2f MB, x%.1f of the 3 TB/s bound) | strided %7.4f ms (x%.1f)", ms,
-                      bytes / (ms * 1e-3) / 1e9, bytes / 1e6, ms / bound_ms, sms, sms / ms);
+      };
+      pos = append_timings(s, launch, strided, "strided", 2.0 * ny * es, row_s, sizeof row_s, pos);
     }
   }
-  printf("%s\n", row_s);
-  g_rows.push_back(row_s);
+  add_row(row_s);
   for (auto& b : xs) cudaFree(b.base);
   cudaFree(yf.base), cudaFree(ys.base);
 }
@@ -526,8 +442,7 @@ void check_status(const char* what, int32_t rc, int32_t want, const denotrt_erro
   bool ok = rc == want && err.message[0] != 0;
   char row[700];
   snprintf(row, sizeof row, "%-58s -> %s: %s %s", what, denotrt_status_name(rc), err.message, ok ? "ok" : "FAIL");
-  printf("%s\n", row);
-  g_rows.push_back(row);
+  add_row(row);
   if (!ok) fail(what);
 }
 
@@ -569,7 +484,7 @@ void argument_checks(cudaStream_t s) {
 }
 
 // The PP-OCR 8x resize and the concat captured into one CUDA graph and replayed: the launchers stay capturable.
-void graph_replay(cudaStream_t s) {
+void resize_concat_graph(cudaStream_t s) {
   const int H = DENOTRT_FLOAT16;
   const int64_t xi[4] = {1, 30, 30, 24}, yo[4] = {1, 240, 240, 24}, yc[4] = {1, 240, 240, 48};
   dtops::Dims xd = dtops::make_dims(4, xi), yd = dtops::make_dims(4, yo), cd = dtops::make_dims(4, yc);
@@ -587,29 +502,14 @@ void graph_replay(cudaStream_t s) {
                          s, &err) == DENOTRT_OK &&
            dtops::concat(2, 2, xs, xds, 3, cat, cd, s, &err) == DENOTRT_OK;
   };
-  bool ok = enqueue(c0.p);
+  const bool ok = enqueue(c0.p);
   CUDA_OK(cudaStreamSynchronize(s));
-  cudaGraph_t graph;
-  cudaGraphExec_t exec;
-  CUDA_OK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-  bool captured = enqueue(c1.p);
-  cudaError_t ce = cudaStreamEndCapture(s, &graph);
-  if (!ok || !captured || ce != cudaSuccess) {
-    fail("resize + concat under stream capture");
-    cudaGetLastError();
-  } else {
-    CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-    CUDA_OK(cudaGraphLaunch(exec, s));
-    CUDA_OK(cudaStreamSynchronize(s));
-    bool same = download(c0.p, nc) == download(c1.p, nc);
-    if (!same) fail("the CUDA graph replay differs from the eager run");
+  const char* graph = graph_replay(s, [&] { return ok && enqueue(c1.p); }, c0.p, c1.p, nc,
+                                   "resize + concat under stream capture");
+  if (graph) {
     char row[200];
-    snprintf(row, sizeof row, "%-58s graph %s", "ppocr resize 8x + concat captured and replayed",
-             same ? "same" : "DIFF");
-    printf("%s\n", row);
-    g_rows.push_back(row);
-    cudaGraphExecDestroy(exec);
-    cudaGraphDestroy(graph);
+    snprintf(row, sizeof row, "%-58s graph %s", "ppocr resize 8x + concat captured and replayed", graph);
+    add_row(row);
   }
   cudaFree(x.base), cudaFree(y.base), cudaFree(c0.base), cudaFree(c1.base);
 }
@@ -618,20 +518,13 @@ void graph_replay(cudaStream_t s) {
 
 int main() {
   setvbuf(stdout, nullptr, _IOLBF, 0);
-  cudaDeviceProp prop;
-  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
-  printf("device %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
-  cudaStream_t s;
-  CUDA_OK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  for (const ResizeCase& c : resize_cases()) run_resize(c, s);
-  for (const ConcatCase& c : concat_cases()) run_concat(c, s);
-  argument_checks(s);
-  graph_replay(s);
-  printf("\nsummary (resize: 'generic' is the bit comparison with the generic kernel, err the relative L2 vs "
-         "float64; times: median of 50 back-to-back runs queued on the GPU; small tensors stay in the 50 MB L2 "
-         "between runs, so their GB/s can pass HBM's)\n");
-  for (const std::string& r : g_rows) printf("%s\n", r.c_str());
-  cudaStreamDestroy(s);
-  printf("\n%d failure(s)\n", g_failures);
-  return g_failures ? 1 : 0;
+  return run_tests("summary (resize: 'generic' is the bit comparison with the generic kernel, err the relative L2 vs "
+                   "float64; times: median of 50 back-to-back runs queued on the GPU; small tensors stay in the 50 "
+                   "MB L2 between runs, so their GB/s can pass HBM's)",
+                   [](cudaStream_t s) {
+                     for (const ResizeCase& c : resize_cases()) run_resize(c, s);
+                     for (const ConcatCase& c : concat_cases()) run_concat(c, s);
+                     argument_checks(s);
+                     resize_concat_graph(s);
+                   });
 }
