@@ -381,7 +381,7 @@ int32_t launch_batches(K kernel, const char* name, DwArgs a, const Launch& l, in
 // loads, MINB blocks per SM the registers must allow (__launch_bounds__), THREADS per block, NARROW: 8-byte channel
 // vectors instead of 16 (half the registers per thread, twice the threads). Chosen on the H200 from fp16
 // MobileNetV3 shapes at batch 32 with the activation compiled in, pads read as zeros and one wave of resident blocks
-// (medians, us; build/dw2-style harness, 2026-11-25):
+// (medians, us; tests/gpu/native/depthwise_tune.cu, 2026-11-25):
 //  3x3/1: 16-byte vectors, TW 2, all 3 rows at once (117 registers, 2 blocks per SM): 16 ch 112x112 18.8,
 //         72 ch 56x56 23.8, 672 ch 14x14 15.0 (8-byte vectors at 4 blocks per SM: 21.7, 24.6, 16.3; TW 4: 19.5,
 //         21.5, 16.1);
