@@ -70,6 +70,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/softmax.cu",
   "c_shim/src/cuda_ops/transpose_tiled.cu",
   "c_shim/src/cuda_ops/util.cuh",
+  "c_shim/src/cuda_ops/vector_io.h",
   "c_shim/src/cuda_ops/views.cu",
   "c_shim/src/cudnn/cudnn_api.h",
   "c_shim/src/cudnn/cudnn_conv.cu",

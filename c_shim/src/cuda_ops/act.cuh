@@ -46,5 +46,9 @@ __device__ __forceinline__ float apply_act(float v, Act a) {
   }
 }
 
+// apply_act as one call, never inlined: for kernels that unroll an epilogue over many elements, where inlining the
+// whole table per element costs compile time and instruction cache (depthwise.cu, conv_transpose.cu).
+__device__ __noinline__ inline float apply_act_call(float v, Act a) { return apply_act(v, a); }
+
 }  // namespace dtops
 #endif

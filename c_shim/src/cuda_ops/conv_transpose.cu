@@ -20,6 +20,7 @@
 
 #include "act.cuh"
 #include "launch_info.h"
+#include "vector_io.h"
 
 namespace dtops {
 namespace {
@@ -68,52 +69,8 @@ __global__ void conv_transpose2d_kernel(ConvDesc d, const T* x, const T* w, cons
 
 // ---------------------------------------------------------------- channels-last helpers
 
-// Raw storage of B bytes, for one vector load or store.
-template <int B> struct Raw;
-template <> struct Raw<16> { typedef uint4 type; };
-template <> struct Raw<8> { typedef uint2 type; };
-template <> struct Raw<4> { typedef unsigned int type; };
-template <> struct Raw<2> { typedef unsigned short type; };
-
-// V elements of T through the read-only path (x is never written here), as floats.
-template <typename T, int V>
-__device__ __forceinline__ void load_vec(const T* p, float* f) {
-  typedef typename Raw<V * sizeof(T)>::type R;
-  R r = __ldg(reinterpret_cast<const R*>(p));
-  const T* t = reinterpret_cast<const T*>(&r);
-#pragma unroll
-  for (int i = 0; i < V; ++i) f[i] = to_f(t[i]);
-}
-
-template <typename T, int V>
-__device__ __forceinline__ void store_vec(T* p, const float* f) {
-  typedef typename Raw<V * sizeof(T)>::type R;
-  R r;
-  T* t = reinterpret_cast<T*>(&r);
-#pragma unroll
-  for (int i = 0; i < V; ++i) t[i] = from_f<T>(f[i]);
-  *reinterpret_cast<R*>(p) = r;
-}
-
-// W consecutive fp32 from shared memory in one instruction (W is 4 or 2; 1 otherwise).
-template <int W>
-__device__ __forceinline__ void lds(const float* p, float* f) {
-  if (W == 4) {
-    float4 t = *reinterpret_cast<const float4*>(p);
-    f[0] = t.x, f[1] = t.y, f[2] = t.z, f[3] = t.w;
-  } else if (W == 2) {
-    float2 t = *reinterpret_cast<const float2*>(p);
-    f[0] = t.x, f[1] = t.y;
-  } else {
-    f[0] = p[0];
-  }
-}
-
-// One activation through a call: inlining apply_act's whole table into every element of every unrolled tile made
-// this file take minutes to compile, for epilogues that cost nothing next to a tile's FMAs.
-__device__ __noinline__ float act_call(float v, Act a) { return apply_act(v, a); }
-
-// act over a whole tile: identity and ReLU inline, the rest through act_call.
+// act over a whole tile: identity and ReLU inline, the rest through apply_act_call (inlining apply_act's whole
+// table into every element of every unrolled tile made this file take minutes to compile).
 template <int NB>
 __device__ __forceinline__ void act_all(float (&v)[NB], Act a) {
   if (a.op == U_IDENTITY) return;
@@ -123,7 +80,7 @@ __device__ __forceinline__ void act_all(float (&v)[NB], Act a) {
     return;
   }
 #pragma unroll
-  for (int u = 0; u < NB; ++u) v[u] = act_call(v[u], a);
+  for (int u = 0; u < NB; ++u) v[u] = apply_act_call(v[u], a);
 }
 
 // The first n of v to the contiguous run at p: 16-byte stores when p and the tile allow, else pairs, else scalars.
@@ -223,7 +180,7 @@ __global__ void __launch_bounds__(kBlock) ct_nhwc_tile_kernel(CtArgs a, const T*
 #pragma unroll
           for (int u = 0; u < NB; u += WV) {
             float wv[WV];
-            lds<WV>(wr + u, wv);
+            lds_vec<WV>(wr + u, wv);
 #pragma unroll
             for (int j = 0; j < WV; ++j) acc[u + j] = fmaf(xv[i], wv[j], acc[u + j]);
           }

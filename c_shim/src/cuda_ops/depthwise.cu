@@ -19,6 +19,7 @@
 
 #include "act.cuh"
 #include "launch_info.h"
+#include "vector_io.h"
 
 namespace dtops {
 namespace {
@@ -33,56 +34,6 @@ struct DwArgs {
   int32_t smem_w;   // 1: the filter slice is staged in shared memory; 0: read from global (generic kernel only)
   int32_t total;    // strips in this launch: images * oh * strips
 };
-
-// Raw storage of V elements of T, for one vector load or store of V * sizeof(T) bytes.
-template <int B> struct Raw;
-template <> struct Raw<16> { typedef uint4 type; };
-template <> struct Raw<8> { typedef uint2 type; };
-template <> struct Raw<4> { typedef unsigned int type; };
-template <> struct Raw<2> { typedef unsigned short type; };
-
-template <typename T, int V, typename R>
-__device__ __forceinline__ void unpack(const R& r, float (&f)[V]) {
-  const T* t = reinterpret_cast<const T*>(&r);
-#pragma unroll
-  for (int i = 0; i < V; ++i) f[i] = to_f(t[i]);
-}
-
-// Through the read-only path: x and the residual are never written by this kernel.
-template <typename T, int V>
-__device__ __forceinline__ void load_vec(const T* p, float (&f)[V]) {
-  typedef typename Raw<V * sizeof(T)>::type R;
-  R r = __ldg(reinterpret_cast<const R*>(p));
-  unpack<T, V>(r, f);
-}
-
-template <typename T, int V>
-__device__ __forceinline__ void store_vec(T* p, const float (&f)[V]) {
-  typedef typename Raw<V * sizeof(T)>::type R;
-  R r;
-  T* t = reinterpret_cast<T*>(&r);
-#pragma unroll
-  for (int i = 0; i < V; ++i) t[i] = from_f<T>(f[i]);
-  *reinterpret_cast<R*>(p) = r;
-}
-
-// V consecutive fp32 from shared memory in as few instructions as the alignment (V * 4 bytes) allows.
-template <int V>
-__device__ __forceinline__ void lds_vec(const float* p, float* f) {
-  if (V % 4 == 0) {
-#pragma unroll
-    for (int i = 0; i < V; i += 4) {
-      float4 t = *reinterpret_cast<const float4*>(p + i);
-      f[i] = t.x, f[i + 1] = t.y, f[i + 2] = t.z, f[i + 3] = t.w;
-    }
-  } else if (V == 2) {
-    float2 t = *reinterpret_cast<const float2*>(p);
-    f[0] = t.x, f[1] = t.y;
-  } else {
-#pragma unroll
-    for (int i = 0; i < V; ++i) f[i] = p[i];
-  }
-}
 
 // The block's filter slice, channels [c0, c0 + cpb) clipped to C, as fp32 [tap][channel]. The slice is contiguous
 // in the [C, kh, kw] filter, so it is read as 16-byte vectors (when aligned), four per thread in flight before the
@@ -146,11 +97,9 @@ __device__ __forceinline__ void load_bias(const T* bias, int32_t c, float (&b)[V
 // any other goes through one out-of-line call per element. Inlining apply_act's whole switch per element made the
 // unrolled kernel's code outgrow the instruction cache: on MobileNetV3's 72 ch 3x3 at b32 the warps' top stalls were
 // "no instruction" and the kernel ran 84 instructions per output element for 9 FMAs (ncu on the H200).
-__device__ __noinline__ float act_out_of_line(float v, Act a) { return apply_act(v, a); }
-
 template <int OP>
 __device__ __forceinline__ float act_ct(float v, const Act& a) {
-  if (OP < 0) return act_out_of_line(v, a);
+  if (OP < 0) return apply_act_call(v, a);
   return apply_act(v, Act{OP, a.alpha, a.beta});  // a constant op: the switch folds away
 }
 
