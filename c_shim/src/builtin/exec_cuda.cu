@@ -283,8 +283,10 @@ static int32_t set_shapes(void* cc, const shape_state* s, denotrt_error* err) {
     if (!c->e->device_layer[i]) continue;
     int32_t rc = prepare_layer(c, i, &ws, err);
     if (rc != DENOTRT_OK) return rc;
-    __atomic_store_n(&c->e->chosen_kernel[i], c->prep[i].kernel, __ATOMIC_RELAXED);
   }
+  // After every layer: a later layer may take an earlier one's work (the stem's input cast, exec_cuda_stem.cu).
+  for (int32_t i = 0; i < p->num_layers; ++i)
+    if (c->e->device_layer[i]) __atomic_store_n(&c->e->chosen_kernel[i], c->prep[i].kernel, __ATOMIC_RELAXED);
   c->scratch_offset = off;
   uint64_t scratch = 0;
   for (int32_t i = 0; i < p->num_layers; ++i)

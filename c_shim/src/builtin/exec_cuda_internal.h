@@ -62,6 +62,13 @@ struct LayerPrep {
   // done_by_previous and runs nothing.
   bool cast_transpose;
   bool done_by_previous;
+  // Fused by the executor (exec_cuda_stem.cu): a Conv 7x7/2 + Relu whose only reader is the next layer, a MaxPool
+  // 3x3/2, runs as one kernel writing the pool's output (the pool is then done_by_previous). stem_input: the
+  // graph's fp32 NCHW tensor the kernel reads instead of its input, when the Cast + Transpose before it (then
+  // done_by_next, running nothing) produced that input for it alone; -1 otherwise.
+  bool stem_pool;
+  int32_t stem_input;
+  bool done_by_next;
 };
 
 // A tensor seen differently by the layer being prepared or run: NHWC layers see logical NCHW dims, and the generic
@@ -131,6 +138,8 @@ bool has_native_nhwc(Context* c, int32_t i);
 // Scratch bytes the generic path needs for layer i (NCHW copies of its laid-out tensors).
 uint64_t nhwc_scratch_bytes(const Context* c, int32_t i);
 int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+// Whether tensor t is read by layer `reader` alone (and is not a graph output): what a fusion that skips t needs.
+bool only_reader(const plan* p, int32_t t, int32_t reader);
 // Whether layer i is a Cast the executor fuses with the Transpose after it (LayerPrep::cast_transpose), and the run.
 bool fuses_cast_transpose(const Context* c, int32_t i);
 int32_t run_cast_transpose(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
@@ -147,6 +156,10 @@ void free_caches(Context* c);
 int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
 // Whether layer i, a Conv, is an NHWC depthwise conv the own kernel runs (LayerPrep::own_depthwise).
 bool runs_own_depthwise(Context* c, int32_t i);
+// The fused stem (exec_cuda_stem.cu): whether layer i, a Conv, runs it (sets LayerPrep::stem_pool and, on the
+// layers before it, done_by_next), and the run.
+bool prepare_stem(Context* c, int32_t i);
+int32_t run_stem(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
 int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, dtops::Act a,
                        denotrt_error* err);
 

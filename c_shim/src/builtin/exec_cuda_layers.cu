@@ -230,8 +230,12 @@ int32_t prepare_layer(Context* c, int32_t i, size_t* ws_need, denotrt_error* err
   LayerPrep* pr = &c->prep[i];
   pr->native_nhwc = false;
   // Layers are prepared in order: the previous one has decided whether it runs this one too.
-  pr->done_by_previous = i > 0 && c->e->device_layer[i - 1] && c->prep[i - 1].cast_transpose;
+  pr->done_by_previous =
+      i > 0 && c->e->device_layer[i - 1] && (c->prep[i - 1].cast_transpose || c->prep[i - 1].stem_pool);
   pr->cast_transpose = fuses_cast_transpose(c, i);
+  pr->stem_pool = false;
+  pr->stem_input = -1;
+  pr->done_by_next = false;
   if (pr->done_by_previous) {
     pr->kernel = "fused_into_previous_layer";
     return DENOTRT_OK;
@@ -264,6 +268,7 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
     return fused_program_load(l, &fp, msg, sizeof msg) ? DENOTRT_OK : layer_fail(l, err, DENOTRT_PLAN_ERROR, "%s", msg);
   }
   if (is(l, "Conv")) {
+    if (prepare_stem(c, i)) return DENOTRT_OK;
     if (runs_own_depthwise(c, i)) {
       pr->own_depthwise = true;
       pr->kernel = "dtops_depthwise_nhwc";

@@ -46,7 +46,9 @@ void end_overrides(Context* c) { c->n_ovr = 0; }
 
 bool has_native_nhwc(Context* c, int32_t i) {
   const plan_layer* l = &c->e->p->layers[i];
-  if (is(l, "Conv")) return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr || c->prep[i].own_depthwise;
+  if (is(l, "Conv"))
+    return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr || c->prep[i].own_depthwise ||
+           c->prep[i].stem_pool;
   // dtops::conv_transpose_nhwc reads channels-last 2-D data (a rank-3 tensor is never laid out: layout.h).
   if (is(l, "ConvTranspose")) return l->num_inputs > 0 && l->inputs[0] >= 0 && tensor_dims(c, l->inputs[0]).rank == 4;
   // run_pool reads NHWC itself (PoolDesc.channels_last); run_resize resizes the NHWC data as it lies.
@@ -113,6 +115,15 @@ static bool layout_perm(const Context* c, const plan_layer* t, int32_t* perm) {
   return to_nhwc || to_nchw;
 }
 
+bool only_reader(const plan* p, int32_t t, int32_t reader) {
+  for (int32_t k = 0; k < p->num_outputs; ++k)
+    if (p->outputs[k] == t) return false;
+  for (int32_t j = 0; j < p->num_layers; ++j)
+    for (int32_t k = 0; j != reader && k < p->layers[j].num_inputs; ++k)
+      if (p->layers[j].inputs[k] == t) return false;
+  return true;
+}
+
 bool fuses_cast_transpose(const Context* c, int32_t i) {
   const plan* p = c->e->p;
   const plan_layer* l = &p->layers[i];
@@ -123,11 +134,7 @@ bool fuses_cast_transpose(const Context* c, int32_t i) {
     return false;
   // The Cast's output is skipped: nothing else may read it.
   const int32_t mid = l->outputs[0];
-  for (int32_t k = 0; k < p->num_outputs; ++k)
-    if (p->outputs[k] == mid) return false;
-  for (int32_t j = 0; j < p->num_layers; ++j)
-    for (int32_t k = 0; j != i + 1 && k < p->layers[j].num_inputs; ++k)
-      if (p->layers[j].inputs[k] == mid) return false;
+  if (!only_reader(p, mid, i + 1)) return false;
   int32_t perm[4];
   if (!layout_perm(c, t, perm)) return false;
   int32_t from = tensor_dtype(c, l->inputs[0]), to = tensor_dtype(c, mid);

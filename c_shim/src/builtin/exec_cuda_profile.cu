@@ -1,5 +1,5 @@
 // Per-layer timing for denotrt_context_profile (TensorRT's IProfiler): the layers run one by one on the stream with
-// an event after each, never inside a CUDA graph. A spin kernel holds the GPU first, long enough for the host to
+// an event after each, never inside a CUDA graph. A spin kernel (dtops::hold_gpu) holds the GPU first, long enough for the host to
 // queue the whole run, so an interval is the layer's GPU time and not the host's launch cost (cuDNN's calls take
 // tens of microseconds on the host: without the hold, small layers would be timed at the host's pace).
 #include <stdlib.h>
@@ -8,12 +8,6 @@
 #include "exec_cuda_internal.h"
 
 namespace dtexec {
-
-__global__ void spin_kernel(long long cycles) {
-  long long start = clock64();
-  while (clock64() - start < cycles) {
-  }
-}
 
 static int cmp_float(const void* a, const void* b) {
   float x = *(const float*)a, y = *(const float*)b;
@@ -34,14 +28,9 @@ int32_t profile(void* cc, void* stream, int32_t runs, float* layer_ms, denotrt_e
     if (ce != cudaSuccess) rc = denotrt_cuda_fail(err, (int)ce, "cudaEventCreate");
   }
   if (rc != DENOTRT_OK) --made;  // the failed one was not created
-  int khz = 0, dev = 0;
-  if (rc == DENOTRT_OK && (cudaGetDevice(&dev) != cudaSuccess ||
-                           cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, dev) != cudaSuccess))
-    rc = denotrt_fail(err, DENOTRT_CUDA_ERROR, 0, "cudaDeviceGetAttribute", "", "cannot read the GPU clock rate");
-  long long hold = (long long)khz * (2 + n / 10);  // 2 ms + 0.1 ms per layer, in cycles
+  const double hold_us = 2000.0 + 100.0 * n;  // 2 ms + 0.1 ms per layer
   for (int32_t r = 0; r <= runs && rc == DENOTRT_OK; ++r) {  // run 0 warms up
-    spin_kernel<<<1, 1, 0, s>>>(hold);
-    cudaError_t ce = cudaGetLastError();
+    cudaError_t ce = dtops::hold_gpu(s, hold_us);
     if (ce == cudaSuccess) ce = cudaEventRecord(ev[0], s);
     for (int32_t i = 0; i < n && ce == cudaSuccess && rc == DENOTRT_OK; ++i) {
       if (c->e->device_layer[i]) rc = run_layer(c, i, s, err);

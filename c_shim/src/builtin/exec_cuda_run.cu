@@ -56,6 +56,7 @@ static int32_t run_conv(Context* c, int32_t i, cudaStream_t s, denotrt_error* er
   RC(conv_act(l, &a, err));
   const void* bias = IN(2) >= 0 ? PTR(IN(2)) : nullptr;
   const void* res = IN(3) >= 0 ? PTR(IN(3)) : nullptr;
+  if (c->prep[i].stem_pool) return run_stem(c, i, s, err);
   if (c->prep[i].conv || c->prep[i].gconv) return run_cudnn_conv(c, i, s, bias, res, a, err);
   dtops::ConvDesc d;
   int64_t pe[2];
@@ -276,7 +277,7 @@ static int32_t run_fused(Context* c, const plan_layer* l, cudaStream_t s, denotr
 }
 
 int32_t run_layer(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
-  if (c->prep[i].done_by_previous) return DENOTRT_OK;
+  if (c->prep[i].done_by_previous || c->prep[i].done_by_next) return DENOTRT_OK;
   if (c->prep[i].cast_transpose) return run_cast_transpose(c, i, s, err);
   return c->e->nhwc[i] ? run_nhwc(c, i, s, err) : run_layer_logical(c, i, s, err);
 }

@@ -215,6 +215,31 @@ int32_t conv_transpose_nhwc(int32_t dtype, const ConvDesc& d, const void* x, con
 // output (stride == kernel, no dilation, pads or output_padding) and each group's channels are whole 16-byte
 // vectors, else "dtops_conv_transpose_nhwc_generic".
 const char* conv_transpose_nhwc_kernel(int32_t dtype, const ConvDesc& d);
+// A one-thread kernel that keeps stream s busy for about `microseconds` (hold.cu): work queued behind it reaches the
+// GPU together, so events around it time the GPU and not the host's calls (build-time timing, layer profiles).
+cudaError_t hold_gpu(cudaStream_t s, double microseconds);
+// The ResNet stem as one kernel (stem_conv_pool.cu): y = MaxPool 3x3/2 pad 1 (Relu(Conv 7x7/2 pad 3 (x, w) +
+// bias)), fp16 with fp32 accumulation on tensor cores, C <= 4 input channels, K = 64 output channels. The conv's
+// output never reaches memory: each block computes the conv tile under its pool tile (with the pool's halo) in
+// shared memory. x is NHWC fp16 [N, H, W, C] (STEM_NHWC_F16) or NCHW fp32 [N, C, H, W] (STEM_NCHW_F32: the graph's
+// input before its Cast, which then never runs); w is the KRSC fp16 filter [64, 7, 7, C]; bias fp16 [64]; y NHWC
+// fp16 [N, PH, PW, 64] with conv size CH = (H - 1) / 2 + 1 and PH = (CH - 1) / 2 + 1 (same along W).
+enum StemInput : int32_t { STEM_NHWC_F16 = 0, STEM_NCHW_F32 = 1 };
+struct StemDesc {
+  int64_t n, h, w;  // input batch and spatial size
+  int32_t c;        // input channels, 1..4
+};
+constexpr int32_t kStemChannels = 64;  // K: the only output width the kernel is built for
+// Pool output size along an input axis of `in` pixels.
+inline int64_t stem_out_size(int64_t in) { return ((in - 1) / 2) / 2 + 1; }
+// Whether a conv (its geometry as conv_geometry gives it, pad_end included) is the stem this kernel runs.
+bool stem_conv_fits(const ConvDesc& d, const int64_t* pad_end);
+// tile: 0 lets the launcher pick the pool tile (8x8 when its blocks fill every SM, else 4x8); 1 forces 8x8, 2 forces
+// 4x8 (tests and tuning).
+int32_t stem_conv_pool(const StemDesc& d, int32_t input, const void* x, const void* w, const void* bias, void* y,
+                       cudaStream_t s, denotrt_error* err, int32_t tile = 0);
+// The kernel stem_conv_pool runs for d and tile (a static string, for inspection).
+const char* stem_conv_pool_kernel(const StemDesc& d, int32_t tile = 0);
 // Batched y[b] = A[b] x B[b] with numpy batch broadcasting (ONNX MatMul; 1-D operands are promoted).
 int32_t matmul(int32_t dtype, const void* a, const Dims& ad, const void* b, const Dims& bd, void* y,
                cudaStream_t s, denotrt_error* err);
