@@ -66,6 +66,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/norm.cu",
   "c_shim/src/cuda_ops/ops.h",
   "c_shim/src/cuda_ops/pad.cu",
+  "c_shim/src/cuda_ops/pointwise_conv.cu",
   "c_shim/src/cuda_ops/pool.cu",
   "c_shim/src/cuda_ops/reduce.cu",
   "c_shim/src/cuda_ops/resize.cu",

@@ -54,6 +54,7 @@ struct LayerPrep {
   denotrt_cudnn_graph_conv* gconv;  // or: borrowed, cuDNN graph API (exec_cuda_conv.cu chooses between them)
   bool gconv_act;            // the graph conv could not fuse the activation: run it after (own kernel)
   bool own_depthwise;        // or: an NHWC depthwise conv on the own kernel (dtops::depthwise_conv_nhwc)
+  bool own_pointwise;        // or: an NHWC 1x1 conv on the own GEMM kernel (dtops::pointwise_conv)
   denotrt_lt_gemm* gemm;     // borrowed from the context's cache
   const char* kernel;        // what runs it (for errors and inspection)
   bool native_nhwc;          // an NHWC layer whose kernel reads NHWC directly (else run_nhwc_generic converts)
@@ -156,6 +157,8 @@ void free_caches(Context* c);
 int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
 // Whether layer i, a Conv, is an NHWC depthwise conv the own kernel runs (LayerPrep::own_depthwise).
 bool runs_own_depthwise(Context* c, int32_t i);
+// Whether layer i, a Conv, is a memory-bound NHWC 1x1 conv the own GEMM kernel runs (LayerPrep::own_pointwise).
+bool runs_own_pointwise(Context* c, int32_t i);
 // The fused stem (exec_cuda_stem.cu): whether layer i, a Conv, runs it (sets LayerPrep::stem_pool and, on the
 // layers before it, done_by_next), and the run.
 bool prepare_stem(Context* c, int32_t i);

@@ -260,6 +260,7 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
   pr->gconv_act = false;
   pr->gemm = nullptr;
   pr->own_depthwise = false;
+  pr->own_pointwise = false;
   pr->kernel = "dtops";
   if (is(l, "FusedElementwise")) {  // a malformed program fails here, when shapes are set, with the reason
     fused_program fp;
@@ -269,6 +270,11 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
   }
   if (is(l, "Conv")) {
     if (prepare_stem(c, i)) return DENOTRT_OK;
+    if (runs_own_pointwise(c, i)) {
+      pr->own_pointwise = true;
+      pr->kernel = "dtops_pointwise_conv";
+      return DENOTRT_OK;
+    }
     if (runs_own_depthwise(c, i)) {
       pr->own_depthwise = true;
       pr->kernel = "dtops_depthwise_nhwc";

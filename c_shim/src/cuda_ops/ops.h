@@ -215,6 +215,14 @@ int32_t conv_transpose_nhwc(int32_t dtype, const ConvDesc& d, const void* x, con
 // output (stride == kernel, no dilation, pads or output_padding) and each group's channels are whole 16-byte
 // vectors, else "dtops_conv_transpose_nhwc_generic".
 const char* conv_transpose_nhwc_kernel(int32_t dtype, const ConvDesc& d);
+// A 1x1 conv (stride 1, no padding, group 1) on channels-last fp16 data as one GEMM with its epilogue fused
+// (pointwise_conv.cu): y[m, n] = act(sum_k x[m, k] * w[n, k] + bias[n] + residual[m, n]) over the m = N*H*W pixels,
+// for the memory-bound shapes (ResNet's expanding 1x1 convs at large batch, where cuDNN moved 2.5 TB/s): x [M, cin],
+// w [cout, cin] (a 1x1 filter's KRSC bytes), bias [cout] or NULL, residual [M, cout] or NULL, y [M, cout], every
+// pointer 16-byte aligned. act: identity or Relu.
+bool pointwise_conv_fits(int64_t cin, int64_t cout, Act act);  // cin % 16 == 0, cin <= 128, cout % 128 == 0
+int32_t pointwise_conv(int64_t m, int64_t cin, int64_t cout, const void* x, const void* w, const void* bias,
+                       const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
 // A one-thread kernel that keeps stream s busy for about `microseconds` (hold.cu): work queued behind it reaches the
 // GPU together, so events around it time the GPU and not the host's calls (build-time timing, layer profiles).
 cudaError_t hold_gpu(cudaStream_t s, double microseconds);
