@@ -63,6 +63,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/gemm.cu",
   "c_shim/src/cuda_ops/hold.cu",
   "c_shim/src/cuda_ops/launch_info.h",
+  "c_shim/src/cuda_ops/mma.cuh",
   "c_shim/src/cuda_ops/norm.cu",
   "c_shim/src/cuda_ops/ops.h",
   "c_shim/src/cuda_ops/pad.cu",

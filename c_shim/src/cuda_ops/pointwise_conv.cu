@@ -11,6 +11,7 @@
 //    16-byte vector of one row;
 //  - blocks for the same pixels and different output slices are adjacent in the launch order, so the second read of
 //    an x tile comes from L2.
+#include "mma.cuh"
 #include "util.cuh"
 
 namespace dtops {
@@ -22,25 +23,10 @@ constexpr int kRow = kMaxK + 8;  // shared row in halves: 272 bytes, so ldmatrix
 constexpr int kCRow = kBN + 8;   // the epilogue tile's row
 constexpr size_t kSmem = (size_t)(2 * kBM * kRow + kBM * kCRow) * sizeof(__half);
 
-__device__ __forceinline__ uint32_t smem_addr(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
-
 // 16 bytes global -> shared, zero-filled when !valid (rows past M).
 __device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
                "r"(valid ? 16 : 0));
-}
-
-__device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-
-__device__ __forceinline__ void mma_16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 template <bool RELU>
