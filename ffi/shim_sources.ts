@@ -61,6 +61,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/cuda_ops/fused_elementwise.cu",
   "c_shim/src/cuda_ops/gather.cu",
   "c_shim/src/cuda_ops/gemm.cu",
+  "c_shim/src/cuda_ops/gpu_timing.h",
   "c_shim/src/cuda_ops/hold.cu",
   "c_shim/src/cuda_ops/launch_info.h",
   "c_shim/src/cuda_ops/mma.cuh",

@@ -139,6 +139,9 @@ bool has_native_nhwc(Context* c, int32_t i);
 // Scratch bytes the generic path needs for layer i (NCHW copies of its laid-out tensors).
 uint64_t nhwc_scratch_bytes(const Context* c, int32_t i);
 int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
+// The Transpose t's perm when it is one of the layout perms of a rank-4 tensor ({0,2,3,1} to NHWC, {0,3,1,2} back),
+// else false.
+bool layout_perm(const Context* c, const plan_layer* t, int32_t* perm);
 // Whether tensor t is read by layer `reader` alone (and is not a graph output): what a fusion that skips t needs.
 bool only_reader(const plan* p, int32_t t, int32_t reader);
 // Whether layer i is a Cast the executor fuses with the Transpose after it (LayerPrep::cast_transpose), and the run.

@@ -104,8 +104,7 @@ int32_t run_nhwc(Context* c, int32_t i, cudaStream_t s, denotrt_error* err) {
 
 // ---------------------------------------------------------------- Cast + layout Transpose, fused
 
-// The Transpose's perm when it is one of the layout perms of a rank-4 tensor, else false.
-static bool layout_perm(const Context* c, const plan_layer* t, int32_t* perm) {
+bool layout_perm(const Context* c, const plan_layer* t, int32_t* perm) {
   int32_t np = 0;
   const int64_t* p = plan_attr_ints(t, "perm", &np);
   if (!p || np != 4 || tensor_dims(c, t->inputs[0]).rank != 4) return false;

@@ -44,9 +44,8 @@ static int32_t fusable_input_cast(const Context* c, int32_t i) {
   const plan_layer* cast = &p->layers[i - 2];
   const plan_layer* tr = &p->layers[i - 1];
   const int32_t x = p->layers[i].inputs[0];
-  int32_t np = 0;
-  const int64_t* perm = plan_attr_ints(tr, "perm", &np);
-  const bool to_nhwc = perm && np == 4 && perm[0] == 0 && perm[1] == 2 && perm[2] == 3 && perm[3] == 1;
+  int32_t perm[4];
+  const bool to_nhwc = layout_perm(c, tr, perm) && perm[1] == 2;
   if (!to_nhwc || tr->outputs[0] != x || !only_reader(p, x, i) || tensor_dtype(c, cast->inputs[0]) != DENOTRT_FLOAT32)
     return -1;
   return cast->inputs[0];

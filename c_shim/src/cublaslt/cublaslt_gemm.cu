@@ -3,7 +3,7 @@
 // precision "tf32") lets tensor cores round the inputs to TF32; fp16 runs tensor cores with fp32 accumulation.
 #include <stdlib.h>
 
-#include "../cuda_ops/ops.h"  // dtops::hold_gpu
+#include "../cuda_ops/gpu_timing.h"
 #include "cublaslt_api.h"
 #include "cublaslt_gemm.h"
 
@@ -83,26 +83,16 @@ static int fastest(denotrt_lt_gemm* g, cublasLtHandle_t h, const denotrt_lt_gemm
     const denotrt_cublaslt_api* api = g->api;
     if (g->bias) api->cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
     const float beta = 0.f;
-    // Per candidate: a warm-up, then 3 rounds of 8 runs back to back behind a hold (dtops::hold_gpu: GPU time, not
-    // the host's pace of the calls), the median round.
-    constexpr int kBackToBack = 8, kRounds = 3;
-    auto run = [&](int i) {
-      return api->cublasLtMatmul(h, g->op, &g->alpha, b, g->a, a, g->b, &beta, y, g->y, y, g->y, &res[i].algo, work,
-                                 res[i].workspaceSize, 0) == CUBLAS_STATUS_SUCCESS;
-    };
+    // Each candidate as a CUDA graph would replay it (dtops::time_back_to_back); a failing one is skipped.
     for (int i = 0; i < n; ++i) {
-      float t[kRounds];
-      bool ok = run(i);
-      for (int r = 0; r < kRounds && ok; ++r) {
-        ok = dtops::hold_gpu(0, 300.0) == cudaSuccess && cudaEventRecord(e0, 0) == cudaSuccess;
-        for (int k = 0; k < kBackToBack && ok; ++k) ok = run(i);
-        ok = ok && cudaEventRecord(e1, 0) == cudaSuccess && cudaEventSynchronize(e1) == cudaSuccess &&
-             cudaEventElapsedTime(&t[r], e0, e1) == cudaSuccess;
-      }
-      if (!ok) continue;
-      for (int x = 1; x < kRounds; ++x)
-        for (int z = x; z > 0 && t[z] < t[z - 1]; --z) { float v = t[z]; t[z] = t[z - 1]; t[z - 1] = v; }
-      if (t[kRounds / 2] < best_ms) best_ms = t[kRounds / 2], best = i;
+      auto run = [&] {
+        return api->cublasLtMatmul(h, g->op, &g->alpha, b, g->a, a, g->b, &beta, y, g->y, y, g->y, &res[i].algo,
+                                   work, res[i].workspaceSize, 0) == CUBLAS_STATUS_SUCCESS;
+      };
+      bool ran = false;
+      float ms = 0.f;
+      if (dtops::time_back_to_back(run, e0, e1, &ran, &ms) != cudaSuccess || !ran) continue;
+      if (ms < best_ms) best_ms = ms, best = i;
     }
   }
   if (e0) cudaEventDestroy(e0);

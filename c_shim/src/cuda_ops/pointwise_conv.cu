@@ -11,6 +11,7 @@
 //    16-byte vector of one row;
 //  - blocks for the same pixels and different output slices are adjacent in the launch order, so the second read of
 //    an x tile comes from L2.
+#include "launch_info.h"
 #include "mma.cuh"
 #include "util.cuh"
 
@@ -127,8 +128,8 @@ template <bool RELU>
 int32_t launch(int64_t m, int32_t cin, int32_t cout, const void* x, const void* w, const void* bias,
                const void* res, void* y, cudaStream_t s, denotrt_error* err) {
   auto kernel = pointwise_conv_kernel<RELU>;
-  // Over 48 KB of dynamic shared memory needs the opt-in (cheap; repeated per launch, also inside a capture).
-  DENOTRT_CUDA_CHECK(err, cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem));
+  static std::atomic<uint64_t> opted{0};  // this instantiation's dynamic shared-memory opt-in, per device
+  DENOTRT_CUDA_CHECK(err, opt_in_dynamic_smem(kernel, kSmem, opted));
   const int64_t blocks = (m + kBM - 1) / kBM * (cout / kBN);
   kernel<<<(unsigned)blocks, kThreads, kSmem, s>>>(m, cin, cout, static_cast<const __half*>(x),
                                                    static_cast<const __half*>(w), static_cast<const __half*>(bias),

@@ -249,15 +249,8 @@ int32_t launch(StemArgs a, const void* x, const void* w, const void* bias, void*
                denotrt_error* err) {
   using T = Tile<PH, PW, WN>;
   auto kernel = stem_conv_pool_kernel<PH, PW, INPUT, WN>;
-  // Over 48 KB of dynamic shared memory needs the opt-in, once per device and instantiation.
-  static std::atomic<uint64_t> opted{0};
-  int dev = 0;
-  DENOTRT_CUDA_CHECK(err, cudaGetDevice(&dev));
-  const uint64_t bit = 1ull << (dev & 63);
-  if (!(opted.load(std::memory_order_relaxed) & bit)) {
-    DENOTRT_CUDA_CHECK(err, cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)T::SMEM));
-    opted.fetch_or(bit, std::memory_order_relaxed);
-  }
+  static std::atomic<uint64_t> opted{0};  // this instantiation's dynamic shared-memory opt-in, per device
+  DENOTRT_CUDA_CHECK(err, opt_in_dynamic_smem(kernel, T::SMEM, opted));
   a.tiles_h = (a.ph + PH - 1) / PH;
   a.tiles_w = (a.pw + PW - 1) / PW;
   a.tiles = (int64_t)a.n * a.tiles_h * a.tiles_w;

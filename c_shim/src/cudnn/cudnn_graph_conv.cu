@@ -14,7 +14,7 @@
 #include <memory>
 #include <new>
 
-#include "../cuda_ops/ops.h"  // dtops::hold_gpu
+#include "../cuda_ops/gpu_timing.h"
 #include "cudnn_api.h"
 #include "cudnn_graph_conv.h"
 
@@ -515,13 +515,11 @@ int32_t bench_alloc(const Geometry& g, int32_t dtype, size_t ws, Bench* b, denot
   return DENOTRT_OK;
 }
 
-// The median of 3 rounds after a warm-up, each round the mean of kBackToBack runs queued back to back behind a hold
-// (dtops::hold_gpu): GPU time as a CUDA graph replays it, not the host's pace of cudnnBackendExecute, which takes
-// longer than the small convs at batch 1. Run as the plan will run (same variant-pack shape, the fused epilogue
-// included). *ok = false when the plan refuses to execute (then it is skipped); CUDA failures are errors.
+// GPU time as a CUDA graph replays it (dtops::time_back_to_back), run as the plan will run (same variant-pack shape,
+// the fused epilogue included). *ok = false when the plan refuses to execute (then it is skipped); CUDA failures are
+// errors.
 int32_t time_plan(const denotrt_cudnn_graph_conv* c, cudnnHandle_t h, const Candidate& cand, const Bench& b,
                   float* median, bool* ok, cudnnStatus_t* exec_st, denotrt_error* err) {
-  constexpr int kBackToBack = 8, kRounds = 3;
   const denotrt_cudnn_api* api = c->api;
   Descs<1> own;
   own.api = api;
@@ -530,29 +528,8 @@ int32_t time_plan(const denotrt_cudnn_graph_conv* c, cudnnHandle_t h, const Cand
   int n = pack_args(c, b.p[0], b.p[1], b.p[2], b.p[3], b.p[4], uids, ptrs);
   cudnnBackendDescriptor_t vp;
   RC(make_pack(api, &own, uids, ptrs, n, b.p[5], &vp, err));
-  float times[kRounds];
-  *ok = false;
-  *exec_st = api->cudnnBackendExecute(h, cand.plan, vp);  // warm-up (and the plan's first-run setup)
-  if (*exec_st != CUDNN_STATUS_SUCCESS) return DENOTRT_OK;
-  for (int r = 0; r < kRounds; ++r) {
-    DENOTRT_CUDA_CHECK(err, dtops::hold_gpu(0, 300.0));  // the host queues the round meanwhile
-    DENOTRT_CUDA_CHECK(err, cudaEventRecord(b.e0, 0));
-    for (int k = 0; k < kBackToBack && *exec_st == CUDNN_STATUS_SUCCESS; ++k)
-      *exec_st = api->cudnnBackendExecute(h, cand.plan, vp);
-    DENOTRT_CUDA_CHECK(err, cudaEventRecord(b.e1, 0));
-    DENOTRT_CUDA_CHECK(err, cudaEventSynchronize(b.e1));
-    if (*exec_st != CUDNN_STATUS_SUCCESS) return DENOTRT_OK;
-    DENOTRT_CUDA_CHECK(err, cudaEventElapsedTime(&times[r], b.e0, b.e1));
-    times[r] /= kBackToBack;
-  }
-  for (int a = 1; a < kRounds; ++a)
-    for (int k = a; k > 0 && times[k] < times[k - 1]; --k) {
-      float t = times[k];
-      times[k] = times[k - 1];
-      times[k - 1] = t;
-    }
-  *median = times[kRounds / 2];
-  *ok = true;
+  auto run = [&] { return (*exec_st = api->cudnnBackendExecute(h, cand.plan, vp)) == CUDNN_STATUS_SUCCESS; };
+  DENOTRT_CUDA_CHECK(err, dtops::time_back_to_back(run, b.e0, b.e1, ok, median));
   return DENOTRT_OK;
 }
 
