@@ -367,8 +367,9 @@ bool runs_own_pointwise(Context* c, int32_t i) {
     if (d.kernel[k] != 1 || d.stride[k] != 1 || d.dilation[k] != 1 || d.pad_begin[k] != 0 || pe[k] != 0) return false;
   // Measured on the H200 (tests/gpu/native/pointwise_conv_test.cu against the layer profile's cuDNN times): with a
   // residual to read, 64 -> 256 channels took 145 us at b128 against cuDNN's 183 (43 at b32, 7.6 at b1 against
-  // about 7); without one (the downsample) 116 against 83, and 128 -> 512 + residual 93 against 98. So: 64 input
-  // channels and a residual.
+  // about 7); without one (the downsample) 116 against 83. 128 -> 512 + residual measured 93 alone against 98, but
+  // in the network it lost: allowing it there took ResNet-50 b128 from 3.245 to 3.288 ms and b32 from 0.965 to
+  // 0.983 (graph replay, same call). So: 64 input channels and a residual.
   return IN(3) >= 0 && d.c <= 64 && dtops::pointwise_conv_fits(d.c, d.k, a);
 }
 

@@ -141,10 +141,56 @@ __global__ void global_pool_nhwc_kernel(const T* __restrict__ x, T* __restrict__
   }
 }
 
+// The same in float16 with C % 8 == 0 and 16-byte aligned x and y: each thread reduces 8 channels from one 16-byte
+// load per pixel, so a warp reads 512 contiguous bytes instead of 64. ResNet-50's head at b128 (7x7x2048) took 24 us
+// on the scalar kernel, 3x its bytes at memory speed. One block per (256 channels, image, slice).
+__global__ void global_pool_nhwc_half8_kernel(const uint4* __restrict__ x, uint4* __restrict__ y,
+                                              float* __restrict__ part, int64_t hw, int64_t channels, int32_t kind) {
+  __shared__ float rows[8][32][9];  // 9: threads of one row write 8 floats each without bank conflicts
+  const int64_t b = blockIdx.y, c8 = (int64_t)blockIdx.x * 32 + threadIdx.x, n8 = channels / 8, slices = gridDim.z;
+  const int64_t begin = hw * blockIdx.z / slices, end = hw * (blockIdx.z + 1) / slices;
+  float acc[8];
+#pragma unroll
+  for (int k = 0; k < 8; ++k) acc[k] = kind == 0 ? -FLT_MAX : 0.f;
+  if (c8 < n8)
+#pragma unroll 4  // several loads in flight per thread: a map of 49 pixels is 6 or 7 per thread
+    for (int64_t i = begin + threadIdx.y; i < end; i += 8) {
+      uint4 v = x[(b * hw + i) * n8 + c8];
+      const __half2* h2 = reinterpret_cast<const __half2*>(&v);
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        float2 f = __half22float2(h2[k]);
+        acc[2 * k] = kind == 0 ? fmaxf(acc[2 * k], f.x) : acc[2 * k] + f.x;
+        acc[2 * k + 1] = kind == 0 ? fmaxf(acc[2 * k + 1], f.y) : acc[2 * k + 1] + f.y;
+      }
+    }
+#pragma unroll
+  for (int k = 0; k < 8; ++k) rows[threadIdx.y][threadIdx.x][k] = acc[k];
+  __syncthreads();
+  if (threadIdx.y != 0 || c8 >= n8) return;
+  for (int r = 1; r < 8; ++r)
+#pragma unroll
+    for (int k = 0; k < 8; ++k) acc[k] = kind == 0 ? fmaxf(acc[k], rows[r][threadIdx.x][k]) : acc[k] + rows[r][threadIdx.x][k];
+  if (slices > 1) {
+#pragma unroll
+    for (int k = 0; k < 8; ++k) part[(b * slices + blockIdx.z) * channels + c8 * 8 + k] = acc[k];
+    return;
+  }
+  uint4 out;
+  __half2* o2 = reinterpret_cast<__half2*>(&out);
+  const float scale = kind == 0 ? 1.f : 1.f / (float)hw;
+#pragma unroll
+  for (int k = 0; k < 4; ++k) o2[k] = __floats2half2_rn(acc[2 * k] * scale, acc[2 * k + 1] * scale);
+  y[b * n8 + c8] = out;
+}
+
 constexpr int64_t kSplitMinPixels = 4096, kSplitMaxSlices = 64, kSplitFewBlocks = 264;
 
 static int64_t global_pool_slices(int64_t n, int64_t c, int64_t hw) {
-  if (hw < kSplitMinPixels || ((c + 31) / 32) * n >= kSplitFewBlocks) return 1;
+  // Blocks as the launch will make them: 256 channels each when C % 8 == 0 (the float16 kernel), else 32. Counting
+  // the wider blocks for every dtype splits a little more often in float32, which only adds the finishing kernel.
+  const int64_t blocks = (c % 8 == 0 ? (c / 8 + 31) / 32 : (c + 31) / 32) * n;
+  if (hw < kSplitMinPixels || blocks >= kSplitFewBlocks) return 1;
   int64_t slices = hw / 1024;
   return slices < kSplitMaxSlices ? (slices > 1 ? slices : 1) : kSplitMaxSlices;
 }
@@ -194,10 +240,17 @@ int32_t pool(int32_t dtype, const PoolDesc& p, const void* x, const Dims& xd, vo
     int64_t slices = global_pool_slices(xd.d[0], a.channels, hw);
     if (!scratch || scratch_bytes < global_pool_scratch_bytes(xd.d[0], a.channels, hw)) slices = 1;
     float* part = static_cast<float*>(scratch);
-    dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0], (unsigned)slices), block(32, 8);
-    DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_kernel<T><<<grid, block, 0, s>>>(
-        (const T*)x, (T*)y, part, hw, a.channels, p.kind));
-    DT_LAUNCH_CHECK(err, "global_pool_nhwc_kernel");
+    dim3 block(32, 8);
+    if (dtype == DENOTRT_FLOAT16 && a.channels % 8 == 0 && (uintptr_t)x % 16 == 0 && (uintptr_t)y % 16 == 0) {
+      dim3 grid((unsigned)((a.channels / 8 + 31) / 32), (unsigned)xd.d[0], (unsigned)slices);
+      global_pool_nhwc_half8_kernel<<<grid, block, 0, s>>>((const uint4*)x, (uint4*)y, part, hw, a.channels, p.kind);
+      DT_LAUNCH_CHECK(err, "global_pool_nhwc_half8_kernel");
+    } else {
+      dim3 grid((unsigned)((a.channels + 31) / 32), (unsigned)xd.d[0], (unsigned)slices);
+      DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_nhwc_kernel<T><<<grid, block, 0, s>>>(
+          (const T*)x, (T*)y, part, hw, a.channels, p.kind));
+      DT_LAUNCH_CHECK(err, "global_pool_nhwc_kernel");
+    }
     if (slices > 1) {
       const int64_t outs = xd.d[0] * a.channels;
       DT_DISPATCH_FLOAT(dtype, T, api, err, global_pool_finish_kernel<T><<<grid_for(outs), 256, 0, s>>>(

@@ -452,6 +452,54 @@ void argument_checks(void* handle) {
   problem_free(&p);
 }
 
+// A stored tactic on the known-wrong list (cudnn_graph_conv.cu: known_wrong) is refused with a warning and searched
+// again under TF32; the same tactic in fp16, which is not on the list, is built as stored.
+void known_wrong_tactic_check(void* handle) {
+  const denotrt_cudnn_api* api;
+  denotrt_error err{};
+  if (denotrt_cudnn_load(&api, &err) != DENOTRT_OK || api->version < 91400 || api->version >= 91500) {
+    printf("known-wrong tactic: skipped (the list names cuDNN 9.14 only)\n");
+    return;
+  }
+  Geo g{"1x1/2 256->512 56x56 b2", 2, 256, 512, 56, 56, 1, 1, 2, 0, 1};
+  denotrt_graph_tactic wrong{};
+  wrong.engine = 51;
+  const int64_t types[6] = {2, 13, 18, 25, 27, 28}, values[6] = {5, 0, 0, 0, 2, 4};
+  wrong.num_knobs = 6;
+  for (int i = 0; i < 6; ++i) wrong.knob_type[i] = types[i], wrong.knob_value[i] = values[i];
+  for (int dtype : {DENOTRT_FLOAT32, DENOTRT_FLOAT16}) {
+    Problem p;
+    problem_init(&p, g, dtype, false);
+    dtops::ConvDesc d = conv_desc(p);
+    int64_t pe[2] = {0, 0};
+    denotrt_cudnn_graph_conv* c = nullptr;
+    denotrt_graph_tactic chosen{};
+    int32_t rc = denotrt_cudnn_graph_conv_create(handle, dtype, dtype == DENOTRT_FLOAT32, d, pe, 1, 0,
+                                                 dtops::default_act(dtops::U_IDENTITY), kWorkspaceLimit, &wrong,
+                                                 &chosen, &c, &err);
+    bool warned = false;
+    int32_t sev;
+    char text[1024];
+    uint64_t len;
+    while (denotrt_log_pop(&sev, text, sizeof text, &len))
+      if (sev == DENOTRT_SEVERITY_WARNING && strstr(text, "known to give wrong results")) warned = true;
+    denotrt_graph_conv_stats st{};
+    if (c) denotrt_cudnn_graph_conv_stats(c, &st);
+    bool same = chosen.engine == 51 && chosen.num_knobs == 6;
+    for (int i = 0; same && i < 6; ++i) same = chosen.knob_type[i] == types[i] && chosen.knob_value[i] == values[i];
+    printf("known-wrong tactic %s -> %s, warned %d, forced %d, chosen eng%lld (%s)\n",
+           dtype == DENOTRT_FLOAT32 ? "tf32" : "fp16", denotrt_status_name(rc), warned, st.forced,
+           (long long)chosen.engine, same ? "the listed tactic" : "another tactic");
+    if (rc != DENOTRT_OK) fail("known-wrong tactic: the create failed");
+    else if (dtype == DENOTRT_FLOAT32 && (!warned || st.forced || same))
+      fail("a listed TF32 tactic must warn and be searched again, never built");
+    else if (dtype == DENOTRT_FLOAT16 && (warned || st.forced != 1 || !same))
+      fail("the same tactic in fp16 (not listed) must be built as stored");
+    if (c) denotrt_cudnn_graph_conv_destroy(c);
+    problem_free(&p);
+  }
+}
+
 struct Spec {
   Geo g;
   int dtype, tf32;
@@ -552,6 +600,7 @@ int child(const std::vector<Spec>& specs, size_t start) {
     else unsetenv("DENOTRT_CUDNN_GRAPH_MAX_CANDIDATES");
     if (sp.kind == 2) {
       argument_checks(handle);
+      known_wrong_tactic_check(handle);
     } else if (sp.kind == 0 || !stem_built) {
       Outcome o = run_case(handle, s, sp.g, sp.dtype, sp.tf32, sp.e, sp.tol, sp.legacy, sp.forced_and_capture);
       if (sp.g.c == 3 && o.rc == DENOTRT_OK) stem_built = true;
