@@ -10,8 +10,9 @@
  */
 import { createEngine } from "../../lib/engine/session.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { buildAndCheck } from "./_fixture_engine.ts";
 import { gpuTest } from "../_gpu.ts";
-import { FIXTURES, fixturesPresent, loadReference, profilesOf, relativeL2 } from "../engine/_models.ts";
+import { fixturesPresent, loadReference, relativeL2 } from "../engine/_models.ts";
 import { OCR_MODEL, OCR_REF, present, readF32 } from "../examples/_helpers.ts";
 import { Stream } from "../../lib/cuda/stream.ts";
 
@@ -32,21 +33,7 @@ if (fixturesPresent()) {
     gpuTest(`ConvTranspose NHWC ${precision}: the fixtures fold, fuse, run channels-last and match onnxruntime`, async () => {
       for (const [name, kernels] of Object.entries(FIXTURE_KERNELS)) {
         const ref = loadReference(name);
-        await using engine = await createEngine({
-          onnx: `${FIXTURES}${name}.onnx`,
-          device: "cuda",
-          provider: "builtin",
-          precision,
-          layout: "nhwc",
-          profiles: profilesOf(ref),
-        });
-        for (let run = 0; run < 2; run++) { // the second run replays the CUDA graph
-          const got = await engine.infer(ref.inputs);
-          for (const [k, w] of Object.entries(ref.outputs)) {
-            const err = relativeL2(got[k].data as ArrayLike<number>, w.data as ArrayLike<number>);
-            assert(err <= tol, `${name}/${k} (${precision}, run ${run}): relative L2 ${err}`);
-          }
-        }
+        await using engine = await buildAndCheck(name, ref, { precision, layout: "nhwc" }, ref.inputs, ref.outputs, tol);
         const layers = (engine.inspect() as { layers: Layer[] }).layers;
         const ops = layers.map((l) => l.op);
         // Everything but the convs folded or fused away; one transpose in, one out (plus the fp16 casts).

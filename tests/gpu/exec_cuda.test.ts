@@ -5,6 +5,7 @@
 import { createEngine } from "../../lib/engine/session.ts";
 import type { AnyTypedArray } from "../../lib/core/dtype.ts";
 import { assert } from "../_assert.ts";
+import { buildAndCheck } from "./_fixture_engine.ts";
 import { gpuTest } from "../_gpu.ts";
 import { FP16_OPS } from "../../lib/builder/passes/precision.ts";
 import { belowFloat16Range } from "./_precision.ts";
@@ -65,22 +66,7 @@ for (const name of models) for (const layout of ["nchw", "nhwc"] as const) {
     const inputs = freshInputs(ref);
     const want = await cpuOracle(name, ref, inputs);
     if (!want) return;
-    await using cuda = await createEngine({
-      onnx: `${FIXTURES}${name}.onnx`,
-      device: "cuda",
-      provider: "builtin",
-      profiles: profilesOf(ref),
-      layout,
-    });
-    for (let run = 0; run < 2; run++) {
-      const got = await cuda.infer(inputs);
-      for (const [k, w] of Object.entries(want)) {
-        assert(got[k], `missing output ${k}`);
-        assert(JSON.stringify(got[k].shape) === JSON.stringify(w.shape), `${k}: shape ${got[k].shape} vs ${w.shape}`);
-        const err = relativeL2(got[k].data as ArrayLike<number>, w.data as ArrayLike<number>);
-        assert(err <= 1e-4, `${k} (run ${run}): relative L2 ${err} vs the CPU executor`);
-      }
-    }
+    await using _ = await buildAndCheck(name, ref, { layout }, inputs, want, 1e-4, "the CPU executor");
   });
 }
 

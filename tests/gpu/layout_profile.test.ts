@@ -4,8 +4,9 @@
  */
 import { createEngine } from "../../lib/engine/session.ts";
 import { assert } from "../_assert.ts";
+import { buildAndCheck } from "./_fixture_engine.ts";
 import { gpuTest } from "../_gpu.ts";
-import { FIXTURES, fixturesPresent, loadReference, profilesOf, relativeL2 } from "../engine/_models.ts";
+import { FIXTURES, fixturesPresent, loadReference, relativeL2 } from "../engine/_models.ts";
 import { Stream } from "../../lib/cuda/stream.ts";
 
 interface Layer { name: string; op: string; kernel: string; precision: string }
@@ -15,21 +16,7 @@ if (fixturesPresent()) {
     gpuTest(`NHWC ${precision}: layout_mix and layout_dynamic match onnxruntime, convs on cuDNN`, async () => {
       for (const name of ["layout_mix", "layout_dynamic"]) {
         const ref = loadReference(name);
-        await using engine = await createEngine({
-          onnx: `${FIXTURES}${name}.onnx`,
-          device: "cuda",
-          provider: "builtin",
-          precision,
-          layout: "nhwc",
-          profiles: profilesOf(ref),
-        });
-        for (let run = 0; run < 2; run++) {
-          const got = await engine.infer(ref.inputs);
-          for (const [k, w] of Object.entries(ref.outputs)) {
-            const err = relativeL2(got[k].data as ArrayLike<number>, w.data as ArrayLike<number>);
-            assert(err <= tol, `${name}/${k} (${precision}, run ${run}): relative L2 ${err}`);
-          }
-        }
+        await using engine = await buildAndCheck(name, ref, { precision, layout: "nhwc" }, ref.inputs, ref.outputs, tol);
         const layers = (engine.inspect() as { layers: Layer[] }).layers;
         // Depthwise convs run on the own NHWC kernel, the others on cuDNN (layout_mix has one depthwise conv).
         const convs = layers.filter((l) => l.op === "Conv");

@@ -406,6 +406,19 @@ Outcome run_case(void* handle, cudaStream_t s, const Geo& geo, int dtype, int tf
   return out;
 }
 
+// Drains the log, printing warnings and errors; true when a warning contained `needle`.
+bool drain_warnings(const char* needle) {
+  bool found = false;
+  int32_t sev;
+  char text[1024];
+  uint64_t len;
+  while (denotrt_log_pop(&sev, text, sizeof text, &len)) {
+    if (sev == DENOTRT_SEVERITY_WARNING && strstr(text, needle)) found = true;
+    if (sev <= DENOTRT_SEVERITY_WARNING) printf("    [log %d] %s\n", sev, text);
+  }
+  return found;
+}
+
 // Argument errors and unsupported activations: typed results, no GPU work.
 void argument_checks(void* handle) {
   Geo g{"1x1 8->8 4x4 b1", 1, 8, 8, 4, 4, 1, 1, 1, 0, 1};
@@ -432,14 +445,7 @@ void argument_checks(void* handle) {
   denotrt_graph_tactic chosen{};
   rc = denotrt_cudnn_graph_conv_create(handle, DENOTRT_FLOAT16, 0, d, pe, 1, 0, dtops::default_act(dtops::U_RELU),
                                        kWorkspaceLimit, &bogus, &chosen, &c, &err);
-  bool warned = false;
-  int32_t sev;
-  char text[1024];
-  uint64_t len;
-  while (denotrt_log_pop(&sev, text, sizeof text, &len)) {
-    if (sev == DENOTRT_SEVERITY_WARNING && strstr(text, "cannot be built")) warned = true;
-    if (sev <= DENOTRT_SEVERITY_WARNING) printf("    [log %d] %s\n", sev, text);
-  }
+  bool warned = drain_warnings("cannot be built");
   printf("bogus forced tactic -> %s, warned %d, chosen eng%lld\n", denotrt_status_name(rc), warned,
          (long long)chosen.engine);
   if (rc != DENOTRT_OK || !warned) fail("a bogus forced tactic must warn and fall back to the search");
@@ -477,12 +483,7 @@ void known_wrong_tactic_check(void* handle) {
     int32_t rc = denotrt_cudnn_graph_conv_create(handle, dtype, dtype == DENOTRT_FLOAT32, d, pe, 1, 0,
                                                  dtops::default_act(dtops::U_IDENTITY), kWorkspaceLimit, &wrong,
                                                  &chosen, &c, &err);
-    bool warned = false;
-    int32_t sev;
-    char text[1024];
-    uint64_t len;
-    while (denotrt_log_pop(&sev, text, sizeof text, &len))
-      if (sev == DENOTRT_SEVERITY_WARNING && strstr(text, "known to give wrong results")) warned = true;
+    bool warned = drain_warnings("known to give wrong results");
     denotrt_graph_conv_stats st{};
     if (c) denotrt_cudnn_graph_conv_stats(c, &st);
     bool same = chosen.engine == 51 && chosen.num_knobs == 6;
