@@ -25,6 +25,7 @@ import { fillMissing, type RowKey, runPeer } from "./peers.ts";
 import { measurementLines, resultsMarkdown, resultsSection } from "./report.ts";
 import type { BenchReport } from "./results.ts";
 import { measureFfi, measureTransfers } from "./transfers.ts";
+import { exists } from "../tests/examples/_helpers.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -243,15 +244,6 @@ else if (gpu) {
     }))
   );
   await peer("torch-compile", "torch_peers.py", { section: "compile", models: peerModels, timing, compile: plan.compile }, plan.compile.timeoutS, compileExpected);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // 5. Reports.

@@ -6,17 +6,9 @@ import { loadOnnxFile } from "../../lib/builder/onnx.ts";
 import type { LoadOptions } from "../../lib/builder/onnx.ts";
 import type { Value } from "../../lib/builder/cpu_kernels.ts";
 import { decodeData } from "../../lib/builder/tensor_data.ts";
+import { exists } from "../examples/_helpers.ts";
 
 export const FIXTURES = new URL("../fixtures/out/", import.meta.url).pathname;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Why fixture-based tests are skipped, or false when fixtures exist. */
 export const NO_FIXTURES: boolean = !exists(`${FIXTURES}conv_basic.json`);
