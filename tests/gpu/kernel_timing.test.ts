@@ -51,9 +51,15 @@ async function withLog<T>(fn: () => Promise<T>): Promise<{ result: T; lines: str
 
 // layout_mix's depthwise conv runs on the own NHWC kernel; every other conv on a cuDNN algorithm or engine.
 const DEPTHWISE = "dtops_depthwise_nhwc";
-const cudnnOrDepthwise = (kernels: string[], graphAllowed = true) =>
+const SPLITK = /^dtops_splitk_conv_/;
+/** Every conv on a kernel timing may choose (cuDNN, graph engines only when allowed; the own split-K kernel when
+ * allowed), and the one depthwise conv on the own kernel. */
+const timedChoices = (kernels: string[], graphAllowed = true, splitkAllowed = true) =>
   kernels.filter((k) => k === DEPTHWISE).length === 1 &&
-  kernels.every((k) => k === DEPTHWISE || (k.startsWith("cudnn_") && (graphAllowed || !k.startsWith("cudnn_graph"))));
+  kernels.every((k) =>
+    k === DEPTHWISE || (splitkAllowed && SPLITK.test(k)) ||
+    (k.startsWith("cudnn_") && (graphAllowed || !k.startsWith("cudnn_graph")))
+  );
 
 if (fixturesPresent()) {
   for (const precision of ["fp16", "tf32"] as const) {
@@ -69,7 +75,7 @@ if (fixturesPresent()) {
         using engine = new Engine(first.plan, "cuda");
         const planned = convKernels(engine);
         assert(Object.keys(planned).length >= 5, JSON.stringify(planned));
-        assert(cudnnOrDepthwise(Object.values(planned)), JSON.stringify(planned));
+        assert(timedChoices(Object.values(planned)), JSON.stringify(planned));
       }
       // Rebuilding from the cache measures nothing new and chooses the same kernels: the choice is deterministic.
       const sizeBefore = cache.size;
@@ -94,7 +100,7 @@ if (fixturesPresent()) {
     });
   }
 
-  gpuTest("kernel timing: fp16 convs choose between cuDNN graph engines and legacy algorithms; DENOTRT_NO_CUDNN_GRAPH keeps legacy", async () => {
+  gpuTest("kernel timing: fp16 convs choose between cuDNN graph engines, legacy algorithms and the split-K kernel; DENOTRT_NO_CUDNN_GRAPH with DENOTRT_NO_SPLITK keeps legacy", async () => {
     const ref = loadReference("layout_mix");
     const run = async () => {
       const built = await build("layout_mix", "fp16");
@@ -102,14 +108,16 @@ if (fixturesPresent()) {
       return Object.values(convKernels(engine));
     };
     const chosen = await run();
-    assert(cudnnOrDepthwise(chosen), chosen.join(", "));
+    assert(timedChoices(chosen), chosen.join(", "));
     console.log(`  layout_mix fp16 convs: ${chosen.join(", ")}`);
     Deno.env.set("DENOTRT_NO_CUDNN_GRAPH", "1");
+    Deno.env.set("DENOTRT_NO_SPLITK", "1");
     try {
       const legacy = await run();
-      assert(cudnnOrDepthwise(legacy, false), legacy.join(", "));
+      assert(timedChoices(legacy, false, false), legacy.join(", "));
     } finally {
       Deno.env.delete("DENOTRT_NO_CUDNN_GRAPH");
+      Deno.env.delete("DENOTRT_NO_SPLITK");
     }
     await using engine = await createEngine({ plan: (await build("layout_mix", "fp16")).plan, device: "cuda" });
     const got = await engine.infer(ref.inputs);

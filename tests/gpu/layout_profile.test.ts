@@ -9,6 +9,10 @@ import { gpuTest } from "../_gpu.ts";
 import { FIXTURES, fixturesPresent, loadReference, relativeL2 } from "../engine/_models.ts";
 import { Stream } from "../../lib/cuda/stream.ts";
 
+/** A conv kernel that build-time timing chooses: cuDNN's, or in fp16 the own split-K kernel. */
+const timedConv = (kernel: string, precision: string) =>
+  kernel.startsWith("cudnn") || (precision === "fp16" && kernel.startsWith("dtops_splitk_conv_"));
+
 interface Layer { name: string; op: string; kernel: string; precision: string }
 
 if (fixturesPresent()) {
@@ -18,11 +22,12 @@ if (fixturesPresent()) {
         const ref = loadReference(name);
         await using engine = await buildAndCheck(name, ref, { precision, layout: "nhwc" }, ref.inputs, ref.outputs, tol);
         const layers = (engine.inspect() as { layers: Layer[] }).layers;
-        // Depthwise convs run on the own NHWC kernel, the others on cuDNN (layout_mix has one depthwise conv).
+        // Depthwise convs run on the own NHWC kernel, the others on cuDNN or, in fp16 where timing found it faster,
+        // the own split-K kernel (layout_mix has one depthwise conv).
         const convs = layers.filter((l) => l.op === "Conv");
         const own = convs.filter((l) => l.kernel === "dtops_depthwise_nhwc");
         assert(convs.length >= 5 && own.length === 1, JSON.stringify(convs));
-        assert(convs.every((l) => l.kernel.startsWith("cudnn") || own.includes(l)), JSON.stringify(convs));
+        assert(convs.every((l) => timedConv(l.kernel, precision) || own.includes(l)), JSON.stringify(convs));
         assert(layers.some((l) => l.op === "Transpose"), "NHWC plans convert at the boundary");
         if (precision === "fp16") {
           // The fp32 input's Cast and its NHWC Transpose run as one converting transpose (the results above
@@ -51,7 +56,7 @@ if (fixturesPresent()) {
     assert(prof.length === layers.length, `${prof.length} timings for ${layers.length} layers`);
     const convs = prof.filter((p) => p.op === "Conv");
     assert(convs.length > 0 && convs.every((p) => p.ms > 0 && p.ms < 100), JSON.stringify(convs));
-    assert(convs.every((p) => p.kernel.startsWith("cudnn") || p.kernel === "dtops_depthwise_nhwc"), JSON.stringify(convs));
+    assert(convs.every((p) => timedConv(p.kernel, "fp16") || p.kernel === "dtops_depthwise_nhwc"), JSON.stringify(convs));
     // The engine still infers correctly afterwards (profiling ran outside any graph).
     const got = await engine.infer(ref.inputs);
     for (const [k, w] of Object.entries(ref.outputs)) {

@@ -22,7 +22,7 @@ namespace dtexec {
 #ifdef DENOTRT_WITH_CUDNN
 using dtops::Act;
 
-static int64_t float_bits(float f) {
+int64_t float_bits(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
   return u;
@@ -47,7 +47,7 @@ struct SizeMask {
   }
 };
 
-static tc_entry key_with_prefix(const int64_t* prefix, int32_t n, const dtops::ConvDesc& d, const int64_t* pe) {
+tc_entry conv_tactic_key(const int64_t* prefix, int32_t n, const dtops::ConvDesc& d, const int64_t* pe) {
   tc_entry e;
   memset(&e, 0, sizeof e);
   memcpy(e.key, prefix, sizeof(int64_t) * (size_t)n);
@@ -63,7 +63,7 @@ static tc_entry legacy_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t 
                            int32_t nhwc) {
   const int64_t prefix[] = {TC_KIND_CUDNN_LEGACY_CONV, dtype, tf32, nhwc, fuse};
   static_assert(sizeof prefix / sizeof prefix[0] == kLegacyPrefix, "kLegacyPrefix must match the prefix");
-  return key_with_prefix(prefix, kLegacyPrefix, d, pe);
+  return conv_tactic_key(prefix, kLegacyPrefix, d, pe);
 }
 
 // A graph conv's: also the fused inputs and activation, and the cuDNN version (engine indices and knobs are only
@@ -75,7 +75,7 @@ static tc_entry graph_key(const dtops::ConvDesc& d, const int64_t* pe, int32_t d
   const int64_t prefix[] = {TC_KIND_CUDNN_GRAPH_CONV, (int64_t)cudnn_version, dtype, tf32, has_bias, has_res, a.op,
                             float_bits(a.alpha), float_bits(a.beta)};
   static_assert(sizeof prefix / sizeof prefix[0] == kGraphPrefix, "kGraphPrefix must match the prefix");
-  return key_with_prefix(prefix, kGraphPrefix, d, pe);
+  return conv_tactic_key(prefix, kGraphPrefix, d, pe);
 }
 
 // Activations cuDNN's pointwise op computes inside the graph; others run as an own kernel after it.
@@ -104,13 +104,6 @@ struct Made {
   denotrt_cudnn_conv* conv;
   denotrt_cudnn_graph_conv* gconv;
   bool gconv_act;
-};
-
-struct ConvCase {
-  dtops::ConvDesc d;
-  int64_t pe[2];
-  int32_t dtype, fuse, tf32, nhwc, has_bias, has_res;
-  Act act;
 };
 
 static int32_t make_graph(Context* c, const ConvCase& k, const denotrt_graph_tactic* forced, Made* m,
@@ -282,8 +275,27 @@ int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err)
       }
     }
     Made m = {nullptr, nullptr, false};
-    RC(choose(c, k, graph_ok, &m, err));
-    if (!m.conv && !m.gconv) return DENOTRT_OK;  // neither API runs it: the own kernel does
+    // The own split-K kernel when a stored choice names it (then cuDNN is not even asked), else cuDNN's choice,
+    // timed against it when no choice is stored.
+    int32_t splitk = 0, stored_rc = DENOTRT_OK;
+    const bool splitk_ok = splitk_candidate(k);
+    const bool splitk_known = splitk_ok && splitk_stored(c, k, &splitk, &stored_rc, err);
+    RC(stored_rc);
+    if (!splitk) RC(choose(c, k, graph_ok, &m, err));
+    if (splitk_ok && !splitk_known) {
+      int32_t rc = splitk_time(c, k, m.conv, m.gconv, m.gconv_act, &splitk, err);
+      if (rc == DENOTRT_OK && splitk) {
+        denotrt_cudnn_conv_destroy(m.conv);
+        denotrt_cudnn_graph_conv_destroy(m.gconv);
+        m = {nullptr, nullptr, false};
+      }
+      if (rc != DENOTRT_OK) {
+        denotrt_cudnn_conv_destroy(m.conv);
+        denotrt_cudnn_graph_conv_destroy(m.gconv);
+        return rc;
+      }
+    }
+    if (!m.conv && !m.gconv && !splitk) return DENOTRT_OK;  // neither API runs it: the own kernel does
     if (c->n_convs == c->cap_convs) {
       int32_t cap = c->cap_convs ? 2 * c->cap_convs : 16;
       ConvCacheEntry* grown = (ConvCacheEntry*)realloc(c->convs, cap * sizeof *grown);
@@ -302,12 +314,16 @@ int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err)
     hit->conv = m.conv;
     hit->gconv = m.gconv;
     hit->gconv_act = m.gconv_act;
+    hit->splitk = splitk;
   }
   pr->conv = hit->conv;
   pr->gconv = hit->gconv;
   pr->gconv_act = hit->gconv_act;
+  pr->splitk = hit->splitk;
   size_t ws = 0;
-  if (pr->gconv) {
+  if (pr->splitk) {
+    pr->kernel = dtops::splitk_conv_kernel(k.d, pr->splitk);
+  } else if (pr->gconv) {
     pr->kernel = graph_kernel_name(denotrt_cudnn_graph_conv_tactic(pr->gconv)->engine);
     ws = denotrt_cudnn_graph_conv_workspace(pr->gconv);
   } else {

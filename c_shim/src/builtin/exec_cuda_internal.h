@@ -55,6 +55,7 @@ struct LayerPrep {
   bool gconv_act;            // the graph conv could not fuse the activation: run it after (own kernel)
   bool own_depthwise;        // or: an NHWC depthwise conv on the own kernel (dtops::depthwise_conv_nhwc)
   bool own_pointwise;        // or: an NHWC 1x1 conv on the own GEMM kernel (dtops::pointwise_conv)
+  int32_t splitk;            // or: an NHWC fp16 conv on the own split-K kernel, this configuration (0: not)
   denotrt_lt_gemm* gemm;     // borrowed from the context's cache
   const char* kernel;        // what runs it (for errors and inspection)
   bool native_nhwc;          // an NHWC layer whose kernel reads NHWC directly (else run_nhwc_generic converts)
@@ -76,7 +77,15 @@ struct LayerPrep {
 // path also NCHW copies in scratch (exec_cuda_layout.cu). tensor_ptr / tensor_dims consult these first.
 struct TensorOverride { int32_t t; void* ptr; dtops::Dims dims; };
 
-struct ConvCacheEntry { uint8_t key[256]; size_t key_len; denotrt_cudnn_conv* conv; denotrt_cudnn_graph_conv* gconv; bool gconv_act; };
+// splitk: the own split-K kernel's configuration that runs the conv instead of cuDNN (0: cuDNN runs it).
+struct ConvCacheEntry {
+  uint8_t key[256];
+  size_t key_len;
+  denotrt_cudnn_conv* conv;
+  denotrt_cudnn_graph_conv* gconv;
+  bool gconv_act;
+  int32_t splitk;
+};
 struct GemmCacheEntry { uint8_t key[128]; size_t key_len; denotrt_lt_gemm* gemm; };
 struct GraphEntry { uint64_t* key; size_t key_len; cudaGraphExec_t exec; uint64_t last_use; };
 
@@ -168,6 +177,23 @@ bool prepare_stem(Context* c, int32_t i);
 int32_t run_stem(Context* c, int32_t i, cudaStream_t s, denotrt_error* err);
 int32_t run_cudnn_conv(Context* c, int32_t i, cudaStream_t s, const void* bias, const void* res, dtops::Act a,
                        denotrt_error* err);
+// A conv as the cuDNN paths and the own split-K kernel choose for it (exec_cuda_conv.cu, exec_cuda_splitk.cu).
+struct ConvCase {
+  dtops::ConvDesc d;
+  int64_t pe[2];
+  int32_t dtype, fuse, tf32, nhwc, has_bias, has_res;
+  dtops::Act act;
+};
+// A timing-cache key: the prefix (kind first), then the conv's geometry.
+tc_entry conv_tactic_key(const int64_t* prefix, int32_t n, const dtops::ConvDesc& d, const int64_t* pe);
+int64_t float_bits(float f);
+// The own split-K kernel (exec_cuda_splitk.cu): whether it is timed against cuDNN for k; the stored choice (true
+// with *config, 0 meaning cuDNN, when the plan or the builder's cache has one; recorded for the plan being built);
+// and the timing of cuDNN's winner (conv or gconv) against each configuration, recorded, *config the faster.
+bool splitk_candidate(const ConvCase& k);
+bool splitk_stored(Context* c, const ConvCase& k, int32_t* config, int32_t* rc, denotrt_error* err);
+int32_t splitk_time(Context* c, const ConvCase& k, denotrt_cudnn_conv* conv, denotrt_cudnn_graph_conv* gconv,
+                    bool gconv_act, int32_t* config, denotrt_error* err);
 
 // Kernel choices (exec_cuda_tactics.cu).
 // Loads the plan's tactics into e->tactics; a plan timed on another GPU keeps none (logged), and is re-timed.

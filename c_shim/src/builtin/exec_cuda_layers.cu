@@ -261,6 +261,7 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
   pr->gemm = nullptr;
   pr->own_depthwise = false;
   pr->own_pointwise = false;
+  pr->splitk = 0;
   pr->kernel = "dtops";
   if (is(l, "FusedElementwise")) {  // a malformed program fails here, when shapes are set, with the reason
     fused_program fp;

@@ -48,7 +48,7 @@ bool has_native_nhwc(Context* c, int32_t i) {
   const plan_layer* l = &c->e->p->layers[i];
   if (is(l, "Conv"))
     return c->prep[i].conv != nullptr || c->prep[i].gconv != nullptr || c->prep[i].own_depthwise ||
-           c->prep[i].stem_pool || c->prep[i].own_pointwise;
+           c->prep[i].stem_pool || c->prep[i].own_pointwise || c->prep[i].splitk;
   // dtops::conv_transpose_nhwc reads channels-last 2-D data (a rank-3 tensor is never laid out: layout.h).
   if (is(l, "ConvTranspose")) return l->num_inputs > 0 && l->inputs[0] >= 0 && tensor_dims(c, l->inputs[0]).rank == 4;
   // run_pool reads NHWC itself (PoolDesc.channels_last); run_resize resizes the NHWC data as it lies.

@@ -61,6 +61,9 @@ static int32_t run_conv(Context* c, int32_t i, cudaStream_t s, denotrt_error* er
   dtops::ConvDesc d;
   int64_t pe[2];
   RC(conv_geometry(c, l, false, &d, pe, err));
+  if (c->prep[i].splitk)  // chosen over cuDNN by timing (exec_cuda_splitk.cu); reads the filter's KRSC copy
+    return dtops::splitk_conv_nhwc(d, c->prep[i].splitk, PTR(IN(0)), c->e->weights + c->e->krsc_offset[IN(1)], bias,
+                                   res, a, PTR(OUT(0)), s, err);
   if (c->prep[i].own_pointwise)  // the 1x1 filter's KRSC copy is [K, C]
     return dtops::pointwise_conv(d.n * d.in[0] * d.in[1], d.c, d.k, PTR(IN(0)),
                                  c->e->weights + c->e->krsc_offset[IN(1)], bias, res, a, PTR(OUT(0)), s, err);

@@ -37,6 +37,7 @@ typedef struct tc_entry {
 /* Kinds of tactic (key[0]). */
 #define TC_KIND_CUDNN_LEGACY_CONV 1
 #define TC_KIND_CUDNN_GRAPH_CONV 2
+#define TC_KIND_OWN_SPLITK_CONV 3
 
 /* Parses cache bytes (NULL/0 = empty). DENOTRT_INVALID_ARGUMENT naming what is wrong for foreign, truncated,
  * corrupt or newer-version bytes. */

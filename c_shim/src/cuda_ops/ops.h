@@ -223,6 +223,23 @@ const char* conv_transpose_nhwc_kernel(int32_t dtype, const ConvDesc& d);
 bool pointwise_conv_fits(int64_t cin, int64_t cout, Act act);  // cin % 16 == 0, cin <= 128, cout % 128 == 0
 int32_t pointwise_conv(int64_t m, int64_t cin, int64_t cout, const void* x, const void* w, const void* bias,
                        const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
+// A conv on channels-last fp16 data as an implicit GEMM with K_gemm = R*S*C split across a thread-block cluster of up
+// to 16 blocks, reduced in distributed shared memory in a fixed order (splitk_conv.cu; deterministic, no workspace),
+// for the convs whose GEMM has few rows (ResNet's 7x7 and 14x14 layers at batch 1, where cuDNN leaves most SMs idle):
+// y[n, oy, ox, k] = act(sum_{r,s,c} x[n, oy*sh - ph + r*dh, ox*sw - pw + s*dw, c] * w[k, r, s, c] + bias[k] +
+// residual[n, oy, ox, k]), fp32 accumulation; x [N, H, W, C], w KRSC [K, R, S, C], bias [K] or NULL, residual and y
+// [N, OH, OW, K]; every pointer 16-byte aligned; 1-D runs as H = 1. Needs Hopper (clusters).
+// Forced configurations (pixels x channels per tile, most splits): 64x64 s16, 64x64 s8, 64x32, 32x64, 32x32 s16.
+constexpr int32_t kSplitKConfigs = 5;
+// fp16, spatial 1 or 2, group 1, C and K multiples of 8, and a geometry whose indices fit the kernel's int32 math.
+bool splitk_conv_fits(int32_t dtype, const ConvDesc& d);
+// The kernel splitk_conv_nhwc runs for d and config (a static name, distinct per configuration; 0 or any number
+// outside 1..kSplitKConfigs names the automatic choice).
+const char* splitk_conv_kernel(const ConvDesc& d, int32_t config);
+// config: 0 lets the launcher pick the tile from the geometry, 1..kSplitKConfigs forces one (tests and tuning); the
+// split count always follows the geometry. DENOTRT_UNSUPPORTED when !splitk_conv_fits.
+int32_t splitk_conv_nhwc(const ConvDesc& d, int32_t config, const void* x, const void* w_krsc, const void* bias,
+                         const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
 // A one-thread kernel that keeps stream s busy for about `microseconds` (hold.cu): work queued behind it reaches the
 // GPU together, so events around it time the GPU and not the host's calls (build-time timing, layer profiles).
 cudaError_t hold_gpu(cudaStream_t s, double microseconds);
