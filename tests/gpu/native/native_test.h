@@ -59,6 +59,14 @@ inline void add_row(const char* row) {
   g_rows.push_back(row);
 }
 
+// One row of a kernel's fits() table ("  fn(what) = true ok"); a failure when got != want.
+inline void fits_row(const char* fn, const char* what, bool got, bool want) {
+  char row[200];
+  snprintf(row, sizeof row, "  %s(%-26s) = %-5s %s", fn, what, got ? "true" : "false", got == want ? "ok" : "FAIL");
+  add_row(row);
+  if (got != want) fail(row);
+}
+
 inline void print_device() {
   cudaDeviceProp prop;
   CUDA_OK(cudaGetDeviceProperties(&prop, 0));

@@ -294,14 +294,7 @@ void fits_checks() {
   add("pad -1", false, [](Fit& f) { f.d.pad_begin[0] = -1; });
   add("n -1", false, [](Fit& f) { f.d.n = -1; });
   add("n 2^40 (too many pixels)", false, [](Fit& f) { f.d.n = (int64_t)1 << 40; });
-  for (const Fit& f : v) {
-    const bool got = dtops::splitk_conv_fits(f.dtype, f.d);
-    char row[200];
-    snprintf(row, sizeof row, "  splitk_conv_fits(%-26s) = %-5s %s", f.what, got ? "true" : "false",
-             got == f.want ? "ok" : "FAIL");
-    add_row(row);
-    if (got != f.want) fail(row);
-  }
+  for (const Fit& f : v) fits_row("splitk_conv_fits", f.what, dtops::splitk_conv_fits(f.dtype, f.d), f.want);
 }
 
 // Bad arguments: a typed status, y untouched and no CUDA error; n = 0: DENOTRT_OK and y untouched.

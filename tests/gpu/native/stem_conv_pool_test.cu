@@ -332,14 +332,7 @@ void fits_checks() {
   add("c 8", false, [](Fit& f) { f.d.c = 8; });
   add("kernel 5x5", false, [](Fit& f) { f.d.kernel[0] = f.d.kernel[1] = 5; });
   add("spatial 1", false, [](Fit& f) { f.d.spatial = 1; });
-  for (const Fit& f : v) {
-    const bool got = dtops::stem_conv_fits(f.d, f.pad_end);
-    char row[200];
-    snprintf(row, sizeof row, "  stem_conv_fits(%-22s) = %-5s %s", f.what, got ? "true" : "false",
-             got == f.want ? "ok" : "FAIL");
-    add_row(row);
-    if (got != f.want) fail(row);
-  }
+  for (const Fit& f : v) fits_row("stem_conv_fits", f.what, dtops::stem_conv_fits(f.d, f.pad_end), f.want);
 }
 
 }  // namespace
