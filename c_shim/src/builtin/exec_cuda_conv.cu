@@ -277,23 +277,19 @@ int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err)
     Made m = {nullptr, nullptr, false};
     // The own split-K kernel when a stored choice names it (then cuDNN is not even asked), else cuDNN's choice,
     // timed against it when no choice is stored.
-    int32_t splitk = 0, stored_rc = DENOTRT_OK;
+    int32_t splitk = 0;
+    bool splitk_known = false;
     const bool splitk_ok = splitk_candidate(k);
-    const bool splitk_known = splitk_ok && splitk_stored(c, k, &splitk, &stored_rc, err);
-    RC(stored_rc);
+    if (splitk_ok) RC(splitk_stored(c, k, &splitk_known, &splitk, err));
     if (!splitk) RC(choose(c, k, graph_ok, &m, err));
     if (splitk_ok && !splitk_known) {
       int32_t rc = splitk_time(c, k, m.conv, m.gconv, m.gconv_act, &splitk, err);
-      if (rc == DENOTRT_OK && splitk) {
+      if (rc != DENOTRT_OK || splitk) {  // cuDNN's choice lost, or the timing failed
         denotrt_cudnn_conv_destroy(m.conv);
         denotrt_cudnn_graph_conv_destroy(m.gconv);
         m = {nullptr, nullptr, false};
       }
-      if (rc != DENOTRT_OK) {
-        denotrt_cudnn_conv_destroy(m.conv);
-        denotrt_cudnn_graph_conv_destroy(m.gconv);
-        return rc;
-      }
+      RC(rc);
     }
     if (!m.conv && !m.gconv && !splitk) return DENOTRT_OK;  // neither API runs it: the own kernel does
     if (c->n_convs == c->cap_convs) {

@@ -187,11 +187,11 @@ struct ConvCase {
 // A timing-cache key: the prefix (kind first), then the conv's geometry.
 tc_entry conv_tactic_key(const int64_t* prefix, int32_t n, const dtops::ConvDesc& d, const int64_t* pe);
 int64_t float_bits(float f);
-// The own split-K kernel (exec_cuda_splitk.cu): whether it is timed against cuDNN for k; the stored choice (true
+// The own split-K kernel (exec_cuda_splitk.cu): whether it is timed against cuDNN for k; the stored choice (*known
 // with *config, 0 meaning cuDNN, when the plan or the builder's cache has one; recorded for the plan being built);
 // and the timing of cuDNN's winner (conv or gconv) against each configuration, recorded, *config the faster.
 bool splitk_candidate(const ConvCase& k);
-bool splitk_stored(Context* c, const ConvCase& k, int32_t* config, int32_t* rc, denotrt_error* err);
+int32_t splitk_stored(Context* c, const ConvCase& k, bool* known, int32_t* config, denotrt_error* err);
 int32_t splitk_time(Context* c, const ConvCase& k, denotrt_cudnn_conv* conv, denotrt_cudnn_graph_conv* gconv,
                     bool gconv_act, int32_t* config, denotrt_error* err);
 

@@ -18,8 +18,9 @@ namespace dtexec {
 constexpr int64_t kMaxSplitKPixels = 4096;
 
 bool splitk_candidate(const ConvCase& k) {
+  const dtops::ConvDesc d = dtops::conv_as_2d(k.d);  // a 1-D conv's sizes along its one axis
   return k.nhwc && k.dtype == DENOTRT_FLOAT16 && !getenv("DENOTRT_NO_SPLITK") &&
-         k.d.n * k.d.out[0] * k.d.out[1] <= kMaxSplitKPixels && dtops::splitk_conv_fits(k.dtype, k.d);
+         d.n * d.out[0] * d.out[1] <= kMaxSplitKPixels && dtops::splitk_conv_fits(k.dtype, d);
 }
 
 // What decides the choice: dtype, the fused bias, residual and activation, then the geometry. Kind 3.
@@ -31,15 +32,13 @@ static tc_entry splitk_key(const ConvCase& k) {
   return conv_tactic_key(prefix, kSplitKPrefix, k.d, k.pe);
 }
 
-bool splitk_stored(Context* c, const ConvCase& k, int32_t* config, int32_t* rc, denotrt_error* err) {
+int32_t splitk_stored(Context* c, const ConvCase& k, bool* known, int32_t* config, denotrt_error* err) {
   tc_entry key = splitk_key(k), stored;
-  *rc = DENOTRT_OK;
-  if (!find_tactic(c->e, &key, &stored) || stored.value_len < 1 || stored.value[0] < 0 ||
-      stored.value[0] > dtops::kSplitKConfigs)
-    return false;
+  *known = find_tactic(c->e, &key, &stored) && stored.value_len >= 1 && stored.value[0] >= 0 &&
+           stored.value[0] <= dtops::kSplitKConfigs;
+  if (!*known) return DENOTRT_OK;
   *config = (int32_t)stored.value[0];
-  *rc = record_tactic(c->e, &stored, err);  // the plan being built carries it on
-  return true;
+  return record_tactic(c->e, &stored, err);  // the plan being built carries it on
 }
 
 namespace {
@@ -49,14 +48,16 @@ namespace {
 struct TimingBuffers {
   void* base = nullptr;
   void *x, *w, *bias, *res, *y, *ws;
+  int64_t y_count;  // elements of y (and of the residual)
   ~TimingBuffers() { cudaFree(base); }
   cudaError_t alloc(const ConvCase& k, size_t ws_bytes) {
-    const dtops::ConvDesc& d = k.d;
+    const dtops::ConvDesc d = dtops::conv_as_2d(k.d);
+    y_count = d.n * d.out[0] * d.out[1] * d.k;
     const size_t sizes[6] = {(size_t)(d.n * d.in[0] * d.in[1] * d.c) * 2,
                              (size_t)(d.k * d.kernel[0] * d.kernel[1] * d.c) * 2,
                              (size_t)d.k * 2,
-                             (size_t)(d.n * d.out[0] * d.out[1] * d.k) * 2,
-                             (size_t)(d.n * d.out[0] * d.out[1] * d.k) * 2,
+                             (size_t)y_count * 2,
+                             (size_t)y_count * 2,
                              ws_bytes};
     size_t offsets[6], total = 0;
     for (int i = 0; i < 6; ++i) {
@@ -97,7 +98,7 @@ int32_t splitk_time(Context* c, const ConvCase& k, denotrt_cudnn_conv* conv, den
           if (gconv) {
             rc = denotrt_cudnn_graph_conv_run(gconv, c->cudnn, 0, b.x, b.w, bias, res, b.y, b.ws, err);
             if (rc == DENOTRT_OK && gconv_act)
-              rc = dtops::unary(k.act, k.dtype, b.y, b.y, k.d.n * k.d.out[0] * k.d.out[1] * k.d.k, 0, err);
+              rc = dtops::unary(k.act, k.dtype, b.y, b.y, b.y_count, 0, err);
           } else {
             rc = denotrt_cudnn_conv_run(conv, c->cudnn, 0, b.x, b.w, bias, res, k.act, b.y, b.ws, err);
           }
