@@ -458,6 +458,18 @@ void argument_checks(void* handle) {
   problem_free(&p);
 }
 
+// The tactic on the known-wrong list (cuDNN 9.14's TF32 engine 51: workspace knob 0, 2x4 CGA tiles) and the strided
+// 1x1 conv it was found wrong on, inside ResNet-50.
+const Geo kListedGeo{"1x1/2 256->512 56x56 b2", 2, 256, 512, 56, 56, 1, 1, 2, 0, 1};
+denotrt_graph_tactic listed_tactic() {
+  denotrt_graph_tactic t{};
+  t.engine = 51;
+  const int64_t types[6] = {2, 13, 18, 25, 27, 28}, values[6] = {5, 0, 0, 0, 2, 4};
+  t.num_knobs = 6;
+  for (int i = 0; i < 6; ++i) t.knob_type[i] = types[i], t.knob_value[i] = values[i];
+  return t;
+}
+
 // A stored tactic on the known-wrong list (cudnn_graph_conv.cu: known_wrong) is refused with a warning and searched
 // again under TF32; the same tactic in fp16, which is not on the list, is built as stored.
 void known_wrong_tactic_check(void* handle) {
@@ -467,12 +479,8 @@ void known_wrong_tactic_check(void* handle) {
     printf("known-wrong tactic: skipped (the list names cuDNN 9.14 only)\n");
     return;
   }
-  Geo g{"1x1/2 256->512 56x56 b2", 2, 256, 512, 56, 56, 1, 1, 2, 0, 1};
-  denotrt_graph_tactic wrong{};
-  wrong.engine = 51;
-  const int64_t types[6] = {2, 13, 18, 25, 27, 28}, values[6] = {5, 0, 0, 0, 2, 4};
-  wrong.num_knobs = 6;
-  for (int i = 0; i < 6; ++i) wrong.knob_type[i] = types[i], wrong.knob_value[i] = values[i];
+  const Geo g = kListedGeo;
+  const denotrt_graph_tactic wrong = listed_tactic();
   for (int dtype : {DENOTRT_FLOAT32, DENOTRT_FLOAT16}) {
     Problem p;
     problem_init(&p, g, dtype, false);
@@ -486,8 +494,9 @@ void known_wrong_tactic_check(void* handle) {
     bool warned = drain_warnings("known to give wrong results");
     denotrt_graph_conv_stats st{};
     if (c) denotrt_cudnn_graph_conv_stats(c, &st);
-    bool same = chosen.engine == 51 && chosen.num_knobs == 6;
-    for (int i = 0; same && i < 6; ++i) same = chosen.knob_type[i] == types[i] && chosen.knob_value[i] == values[i];
+    bool same = chosen.engine == wrong.engine && chosen.num_knobs == wrong.num_knobs;
+    for (int i = 0; same && i < wrong.num_knobs; ++i)
+      same = chosen.knob_type[i] == wrong.knob_type[i] && chosen.knob_value[i] == wrong.knob_value[i];
     printf("known-wrong tactic %s -> %s, warned %d, forced %d, chosen eng%lld (%s)\n",
            dtype == DENOTRT_FLOAT32 ? "tf32" : "fp16", denotrt_status_name(rc), warned, st.forced,
            (long long)chosen.engine, same ? "the listed tactic" : "another tactic");
@@ -509,12 +518,8 @@ void garbage_workspace_check(void* handle) {
   const denotrt_cudnn_api* api;
   denotrt_error err{};
   if (denotrt_cudnn_load(&api, &err) != DENOTRT_OK) return;
-  Geo g{"1x1/2 256->512 56x56 b2", 2, 256, 512, 56, 56, 1, 1, 2, 0, 1};
-  denotrt_graph_tactic t{};
-  t.engine = 51;
-  const int64_t types[6] = {2, 13, 18, 25, 27, 28}, values[6] = {5, 0, 0, 0, 2, 4};
-  t.num_knobs = 6;
-  for (int i = 0; i < 6; ++i) t.knob_type[i] = types[i], t.knob_value[i] = values[i];
+  const Geo g = kListedGeo;
+  const denotrt_graph_tactic t = listed_tactic();
   setenv("DENOTRT_CUDNN_ALLOW_KNOWN_WRONG", "1", 1);
   Problem p;
   problem_init(&p, g, DENOTRT_FLOAT32, false);

@@ -180,6 +180,21 @@ inline std::vector<uint8_t> download_bytes(const void* dev, size_t bytes) {
   return host;
 }
 
+// One row of an argument-check table, once a launcher returned rc for bad (or no-work) arguments: the status must be
+// what the case wants (status_ok), the output poisoned with 0xff bytes untouched, and nothing queued may have failed.
+inline void refusal_row(const char* what, int32_t rc, bool status_ok, const denotrt_error& err, cudaStream_t s,
+                        const void* y, size_t bytes) {
+  const cudaError_t ce = cudaStreamSynchronize(s);
+  bool untouched = true;
+  for (uint8_t v : download_bytes(y, bytes)) untouched &= v == 0xff;
+  const bool ok = status_ok && untouched && ce == cudaSuccess;
+  char row[600];
+  snprintf(row, sizeof row, "  %-28s -> %s%s%.300s%s%s %s", what, denotrt_status_name(rc), err.message[0] ? ": " : "",
+           err.message, untouched ? "" : " (y written)", ce == cudaSuccess ? "" : " (CUDA error)", ok ? "ok" : "FAIL");
+  add_row(row);
+  if (!ok) fail(what);
+}
+
 // n elements of a float dtype, as exact doubles.
 inline std::vector<double> download(const void* dev, size_t n, int dtype) {
   const std::vector<uint8_t> host = download_bytes(dev, n * esize(dtype));

@@ -241,18 +241,9 @@ void argument_checks(cudaStream_t s) {
     denotrt_error err{};
     const int32_t rc = dtops::pointwise_conv(b.m, b.cin, b.cout, at(x, b.xo), at(w, b.wo), bias,
                                              at(res, b.ro), act_of(b.op), at(y, b.yo), s, &err);
-    const cudaError_t ce = cudaStreamSynchronize(s);  // nothing launched may have failed either
-    bool untouched = true;
-    for (uint8_t v : download_bytes(y, kBytes)) untouched &= v == 0xff;
-    const bool status_ok =
-        b.want_ok ? rc == DENOTRT_OK : (rc == DENOTRT_UNSUPPORTED || rc == DENOTRT_INVALID_ARGUMENT);
-    const bool ok = status_ok && untouched && ce == cudaSuccess;
-    char row[600];
-    snprintf(row, sizeof row, "  %-28s -> %s%s%.300s%s%s %s", b.what, denotrt_status_name(rc),
-             err.message[0] ? ": " : "", err.message, untouched ? "" : " (y written)",
-             ce == cudaSuccess ? "" : " (CUDA error)", ok ? "ok" : "FAIL");
-    add_row(row);
-    if (!ok) fail(b.what);
+    refusal_row(b.what, rc,
+                b.want_ok ? rc == DENOTRT_OK : (rc == DENOTRT_UNSUPPORTED || rc == DENOTRT_INVALID_ARGUMENT), err, s,
+                y, kBytes);
   }
   for (void* p : {x, w, bias, res, y}) cudaFree(p);
 }

@@ -336,16 +336,7 @@ void argument_checks(cudaStream_t s) {
     const int32_t rc = dtops::splitk_conv_nhwc(b.d, b.config, b.null_x ? nullptr : at(x, b.xo), at(w, b.wo),
                                                at(bias, b.bo), at(res, b.ro), dtops::default_act(dtops::U_RELU),
                                                at(y, b.yo), s, &err);
-    const cudaError_t ce = cudaStreamSynchronize(s);  // nothing launched may have failed either
-    bool untouched = true;
-    for (uint8_t v : download_bytes(y, kBytes)) untouched &= v == 0xff;
-    const bool good = rc == b.want && untouched && ce == cudaSuccess;
-    char row[600];
-    snprintf(row, sizeof row, "  %-28s -> %s%s%.300s%s%s %s", b.what, denotrt_status_name(rc),
-             err.message[0] ? ": " : "", err.message, untouched ? "" : " (y written)",
-             ce == cudaSuccess ? "" : " (CUDA error)", good ? "ok" : "FAIL");
-    add_row(row);
-    if (!good) fail(b.what);
+    refusal_row(b.what, rc, rc == b.want, err, s, y, kBytes);
   }
   for (void* p : {x, w, bias, res, y}) cudaFree(p);
 }
