@@ -26,6 +26,7 @@ export const SHIM_SOURCES: readonly string[] = [
   "c_shim/src/builtin/exec_cpu.c",
   "c_shim/src/builtin/exec_cuda.cu",
   "c_shim/src/builtin/exec_cuda.h",
+  "c_shim/src/builtin/exec_cuda_concat_conv.cu",
   "c_shim/src/builtin/exec_cuda_conv.cu",
   "c_shim/src/builtin/exec_cuda_internal.h",
   "c_shim/src/builtin/exec_cuda_layers.cu",

@@ -8,6 +8,7 @@ import { eliminateIdentity } from "./passes/eliminate_identity.ts";
 import { foldConstants } from "./passes/fold_constants.ts";
 import { eliminateDeadCode } from "./passes/eliminate_dead_code.ts";
 import { foldBatchNorm } from "./passes/fold_batchnorm.ts";
+import { mergeAddedConvs } from "./passes/merge_added_convs.ts";
 import { fuseSiLU } from "./passes/fuse_silu.ts";
 import { fuseConvActivation } from "./passes/fuse_conv_activation.ts";
 import { fuseElementwise } from "./passes/fuse_elementwise.ts";
@@ -44,6 +45,8 @@ const PASSES: [string, (g: Graph, opts: OptimizeOptions) => number][] = [
   ["fold_constants", foldConstants],
   ["eliminate_dead_code", eliminateDeadCode],
   ["fold_batchnorm", foldBatchNorm],
+  // After BN folding (the convs then carry biases); before fuse_conv_activation (it would take the Add as residual).
+  ["merge_added_convs", mergeAddedConvs],
   ["fuse_silu", fuseSiLU],
   ["fuse_conv_activation", fuseConvActivation],
   // After Conv took its activation; before placement (it leaves shape arithmetic alone) and precision (fp16 rule).

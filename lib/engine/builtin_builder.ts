@@ -3,6 +3,7 @@ import { loadOnnx } from "../builder/onnx.ts";
 import { optimize, type OptimizeReport } from "../builder/optimize.ts";
 import { serializePlan } from "../builder/plan.ts";
 import { PLAN_PRECISIONS } from "../builder/passes/precision.ts";
+import { optionalEnv } from "../core/env.ts";
 import { DenotrtError, InvalidArgumentError, Status, UnsupportedError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import { timePlanKernels } from "./kernel_timing.ts";
@@ -62,6 +63,9 @@ export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptio
     precision: opts.precision,
     // NHWC pays where tensor cores run the convolutions (fp16, TF32); strict fp32 keeps cuDNN's NCHW FMA kernels.
     layout: layout === "auto" ? (opts.device === "cuda" && opts.precision !== "fp32" ? "nhwc" : "nchw") : layout,
+    // DENOTRT_SKIP_PASSES=a,b builds without those optimizer passes, to measure what one buys (as the executor's
+    // DENOTRT_NO_* knobs do for its kernels).
+    skip: optionalEnv("DENOTRT_SKIP_PASSES")?.split(",").map((s) => s.trim()).filter(Boolean),
   });
   const limit = opts.memoryLimit ?? Infinity;
   if (report.memory.arenaBytes > limit) {

@@ -1,15 +1,8 @@
 /** Choosing the device and provider for createEngine: explicit options, then DENOTRT_DEVICE, then what exists. */
 import { InvalidArgumentError, LibraryError, UnsupportedError } from "../core/errors.ts";
 import { isGpuAvailable } from "../cuda/device.ts";
+import { optionalEnv as env } from "../core/env.ts";
 import type { DeviceKind } from "./types.ts";
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The device to run on: the option, else DENOTRT_DEVICE, else CUDA when a GPU is present, else the CPU. */
 export function chooseDevice(requested?: DeviceKind): DeviceKind {

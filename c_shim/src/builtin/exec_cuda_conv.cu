@@ -358,31 +358,40 @@ int32_t run_cudnn_conv(Context*, int32_t, cudaStream_t, const void*, const void*
 
 #endif
 
-// NHWC 1x1 convs of ResNet's expanding kind (64 input channels, a residual to add) run on the own GEMM kernel
-// (pointwise_conv.cu): memory-bound, where cuDNN's best engine moved 2.5 TB/s. The rule depends on the layer's
-// channels only, never on the batch, so every batch of a profile runs the same kernels as the one timed at build (as
-// TensorRT keeps one tactic per profile). DENOTRT_NO_OWN_POINTWISE=1 hands them back to cuDNN, for comparison.
-bool runs_own_pointwise(Context* c, int32_t i) {
+// Whether layer i, a Conv, is an NHWC fp16 1x1 conv (stride 1, no padding, group 1, identity or Relu) that the own
+// GEMM kernel (pointwise_conv.cu) can run; *d: its geometry. DENOTRT_NO_OWN_POINTWISE=1 hands every such conv back to
+// cuDNN, for comparison.
+bool pointwise_candidate(Context* c, int32_t i, dtops::ConvDesc* d) {
   const plan_layer* l = &c->e->p->layers[i];
   if (!c->e->nhwc[i] || getenv("DENOTRT_NO_OWN_POINTWISE") || IN(1) < 0 || c->e->krsc_offset[IN(1)] == kNoOffset)
     return false;
   if (tensor_dtype(c, OUT(0)) != DENOTRT_FLOAT16 || tensor_dtype(c, IN(0)) != DENOTRT_FLOAT16) return false;
   if ((IN(2) >= 0 && tensor_dtype(c, IN(2)) != DENOTRT_FLOAT16) || (IN(3) >= 0 && tensor_dtype(c, IN(3)) != DENOTRT_FLOAT16))
     return false;
-  dtops::ConvDesc d;
   dtops::Act a;
   int64_t pe[2];
   denotrt_error ignored;  // run_conv reports a malformed conv
-  if (conv_geometry(c, l, false, &d, pe, &ignored) != DENOTRT_OK || conv_act(l, &a, &ignored) != DENOTRT_OK) return false;
-  if (d.spatial != 2 || d.group != 1) return false;
+  if (conv_geometry(c, l, false, d, pe, &ignored) != DENOTRT_OK || conv_act(l, &a, &ignored) != DENOTRT_OK) return false;
+  if (d->spatial != 2 || d->group != 1) return false;
   for (int k = 0; k < 2; ++k)
-    if (d.kernel[k] != 1 || d.stride[k] != 1 || d.dilation[k] != 1 || d.pad_begin[k] != 0 || pe[k] != 0) return false;
+    if (d->kernel[k] != 1 || d->stride[k] != 1 || d->dilation[k] != 1 || d->pad_begin[k] != 0 || pe[k] != 0)
+      return false;
+  return dtops::pointwise_conv_fits(d->c, d->k, a);
+}
+
+// NHWC 1x1 convs of ResNet's expanding kind (64 input channels, a residual to add) run on the own GEMM kernel:
+// memory-bound, where cuDNN's best engine moved 2.5 TB/s. The rule depends on the layer's channels only, never on
+// the batch, so every batch of a profile runs the same kernels as the one timed at build (as TensorRT keeps one
+// tactic per profile). (A 1x1 conv over a channel Concat made for it runs there too: exec_cuda_concat_conv.cu.)
+bool runs_own_pointwise(Context* c, int32_t i) {
+  const plan_layer* l = &c->e->p->layers[i];
+  dtops::ConvDesc d;
   // Measured on the H200 (tests/gpu/native/pointwise_conv_test.cu against the layer profile's cuDNN times): with a
   // residual to read, 64 -> 256 channels took 145 us at b128 against cuDNN's 183 (43 at b32, 7.6 at b1 against
   // about 7); without one (the downsample) 116 against 83. 128 -> 512 + residual measured 93 alone against 98, but
   // in the network it lost: allowing it there took ResNet-50 b128 from 3.245 to 3.288 ms and b32 from 0.965 to
   // 0.983 (graph replay, same call). So: 64 input channels and a residual.
-  return IN(3) >= 0 && d.c <= 64 && dtops::pointwise_conv_fits(d.c, d.k, a);
+  return pointwise_candidate(c, i, &d) && IN(3) >= 0 && d.c <= 64;
 }
 
 // NHWC depthwise convs run on the own kernel: memory-bound, where cuDNN offers only its generic engines for them

@@ -55,6 +55,10 @@ struct LayerPrep {
   bool gconv_act;            // the graph conv could not fuse the activation: run it after (own kernel)
   bool own_depthwise;        // or: an NHWC depthwise conv on the own kernel (dtops::depthwise_conv_nhwc)
   bool own_pointwise;        // or: an NHWC 1x1 conv on the own GEMM kernel (dtops::pointwise_conv)
+  // With own_pointwise: the conv's input is the channel Concat of these two tensors (the second holds the last
+  // concat_c2 channels), made by the layer before for this conv alone, which then runs nothing. -1: its own input.
+  int32_t concat_in[2];
+  int64_t concat_c2;
   int32_t splitk;            // or: an NHWC fp16 conv on the own split-K kernel, this configuration (0: not)
   denotrt_lt_gemm* gemm;     // borrowed from the context's cache
   const char* kernel;        // what runs it (for errors and inspection)
@@ -169,8 +173,13 @@ void free_caches(Context* c);
 int32_t prepare_conv(Context* c, int32_t i, size_t* ws_need, denotrt_error* err);
 // Whether layer i, a Conv, is an NHWC depthwise conv the own kernel runs (LayerPrep::own_depthwise).
 bool runs_own_depthwise(Context* c, int32_t i);
-// Whether layer i, a Conv, is a memory-bound NHWC 1x1 conv the own GEMM kernel runs (LayerPrep::own_pointwise).
+// Whether layer i, a Conv, is an NHWC fp16 1x1 conv the own GEMM kernel can run (*d: its geometry), and whether it
+// runs it by the memory-bound rule (LayerPrep::own_pointwise).
+bool pointwise_candidate(Context* c, int32_t i, dtops::ConvDesc* d);
 bool runs_own_pointwise(Context* c, int32_t i);
+// A 1x1 conv over a channel Concat made for it alone (exec_cuda_concat_conv.cu): whether layer i runs as one GEMM
+// reading the Concat's two inputs (sets own_pointwise and concat_in; the Concat before it is then done_by_next).
+bool prepare_concat_pointwise(Context* c, int32_t i);
 // The fused stem (exec_cuda_stem.cu): whether layer i, a Conv, runs it (sets LayerPrep::stem_pool and, on the
 // layers before it, done_by_next), and the run.
 bool prepare_stem(Context* c, int32_t i);

@@ -261,6 +261,8 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
   pr->gemm = nullptr;
   pr->own_depthwise = false;
   pr->own_pointwise = false;
+  pr->concat_in[0] = pr->concat_in[1] = -1;
+  pr->concat_c2 = 0;
   pr->splitk = 0;
   pr->kernel = "dtops";
   if (is(l, "FusedElementwise")) {  // a malformed program fails here, when shapes are set, with the reason
@@ -270,7 +272,7 @@ static int32_t prepare_layer_logical(Context* c, int32_t i, size_t* ws_need, den
     return fused_program_load(l, &fp, msg, sizeof msg) ? DENOTRT_OK : layer_fail(l, err, DENOTRT_PLAN_ERROR, "%s", msg);
   }
   if (is(l, "Conv")) {
-    if (prepare_stem(c, i)) return DENOTRT_OK;
+    if (prepare_stem(c, i) || prepare_concat_pointwise(c, i)) return DENOTRT_OK;
     if (runs_own_pointwise(c, i)) {
       pr->own_pointwise = true;
       pr->kernel = "dtops_pointwise_conv";

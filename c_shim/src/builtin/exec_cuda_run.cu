@@ -64,9 +64,12 @@ static int32_t run_conv(Context* c, int32_t i, cudaStream_t s, denotrt_error* er
   if (c->prep[i].splitk)  // chosen over cuDNN by timing (exec_cuda_splitk.cu); reads the filter's KRSC copy
     return dtops::splitk_conv_nhwc(d, c->prep[i].splitk, PTR(IN(0)), c->e->weights + c->e->krsc_offset[IN(1)], bias,
                                    res, a, PTR(OUT(0)), s, err);
-  if (c->prep[i].own_pointwise)  // the 1x1 filter's KRSC copy is [K, C]
-    return dtops::pointwise_conv(d.n * d.in[0] * d.in[1], d.c, d.k, PTR(IN(0)),
+  if (c->prep[i].own_pointwise) {  // the 1x1 filter's KRSC copy is [K, C]
+    const int32_t* cat = c->prep[i].concat_in;  // the Concat's inputs, read in place of its output
+    return dtops::pointwise_conv(d.n * d.in[0] * d.in[1], d.c, d.k, PTR(cat[0] >= 0 ? cat[0] : IN(0)),
+                                 cat[0] >= 0 ? PTR(cat[1]) : nullptr, c->prep[i].concat_c2,
                                  c->e->weights + c->e->krsc_offset[IN(1)], bias, res, a, PTR(OUT(0)), s, err);
+  }
   // A depthwise filter's [C, 1, kh, kw] bytes are its KRSC copy too: the plan's constant serves.
   if (c->prep[i].own_depthwise)
     return dtops::depthwise_conv_nhwc(dt, d, PTR(IN(0)), PTR(IN(1)), bias, res, a, PTR(OUT(0)), s, err);

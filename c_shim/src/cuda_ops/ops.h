@@ -219,10 +219,11 @@ const char* conv_transpose_nhwc_kernel(int32_t dtype, const ConvDesc& d);
 // (pointwise_conv.cu): y[m, n] = act(sum_k x[m, k] * w[n, k] + bias[n] + residual[m, n]) over the m = N*H*W pixels,
 // for the memory-bound shapes (ResNet's expanding 1x1 convs at large batch, where cuDNN moved 2.5 TB/s): x [M, cin],
 // w [cout, cin] (a 1x1 filter's KRSC bytes), bias [cout] or NULL, residual [M, cout] or NULL, y [M, cout], every
-// pointer 16-byte aligned. act: identity or Relu.
+// pointer 16-byte aligned. act: identity or Relu. With c2 > 0 the input is the channel concat of two tensors, never
+// written: x [M, cin - c2] and x2 [M, c2] (c2 a multiple of 8 below cin); c2 = 0 and x2 NULL otherwise.
 bool pointwise_conv_fits(int64_t cin, int64_t cout, Act act);  // cin % 16 == 0, cin <= 128, cout % 128 == 0
-int32_t pointwise_conv(int64_t m, int64_t cin, int64_t cout, const void* x, const void* w, const void* bias,
-                       const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
+int32_t pointwise_conv(int64_t m, int64_t cin, int64_t cout, const void* x, const void* x2, int64_t c2, const void* w,
+                       const void* bias, const void* residual, Act act, void* y, cudaStream_t s, denotrt_error* err);
 // A conv on channels-last fp16 data as an implicit GEMM with K_gemm = R*S*C split across a thread-block cluster of up
 // to 16 blocks, reduced in distributed shared memory in a fixed order (splitk_conv.cu; deterministic, no workspace),
 // for the convs whose GEMM has few rows (ResNet's 7x7 and 14x14 layers at batch 1, where cuDNN leaves most SMs idle):

@@ -89,6 +89,24 @@ interface Item {
   offset: number;
 }
 
+/**
+ * A Concat whose only reader is the very next node keeps its inputs alive through that reader: an executor may then
+ * have the reader take the Concat's inputs in place of its output and skip the Concat (the CUDA executor does for a
+ * 1x1 conv over a channel concat, merge_added_convs.ts), and the reader's output must not overwrite them meanwhile.
+ */
+function keepConcatInputsForNextReader(g: Graph, last: Map<string, number>): void {
+  const readers = new Map<string, number>();
+  for (const n of g.nodes) for (const x of n.inputs) if (x) readers.set(x, (readers.get(x) ?? 0) + 1);
+  g.nodes.forEach((n, i) => {
+    const next = g.nodes[i + 1];
+    const out = n.outputs[0];
+    if (n.op !== "Concat" || !next || g.outputs.includes(out) || readers.get(out) !== 1 || !next.inputs.includes(out)) {
+      return;
+    }
+    for (const x of n.inputs) if (x) last.set(x, Math.max(last.get(x) ?? i, i + 1));
+  });
+}
+
 /** Layers whose output is their first input's bytes under another shape. */
 const SHAPE_ONLY = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
 
@@ -97,6 +115,7 @@ export function planMemory(g: Graph): MemoryReport {
   const io = new Set([...g.inputs, ...g.outputs]);
   const last = new Map<string, number>();
   g.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
+  keepConcatInputsForNextReader(g, last);
   const items: Item[] = [];
   const itemOf = new Map<string, Item>();
   const aliases: { name: string; root: Item; bytes: number }[] = [];

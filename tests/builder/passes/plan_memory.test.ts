@@ -3,6 +3,7 @@ import { hasFixture, loadFixture, NO_FIXTURES } from "../_fixtures.ts";
 import { ARENA_ALIGNMENT, planMemory } from "../../../lib/builder/passes/plan_memory.ts";
 import { optimize } from "../../../lib/builder/optimize.ts";
 import type { Graph } from "../../../lib/builder/ir.ts";
+import { GraphBuilder, int, ints } from "../../engine/_graph.ts";
 
 /** Generic check: tensors whose lifetimes overlap never share arena bytes (but a shape-only output and its input). */
 export function assertNoLiveOverlap(g: Graph): number {
@@ -147,4 +148,35 @@ Deno.test("plan_memory: a Transpose that moves only dims of size 1 shares its in
   // Swapping the two non-unit dims N and 8 is a real transpose even with H = 1.
   const swapped = transposeGraph([3, 1, 2, 0], 1);
   assertEquals(planMemory(swapped).aliased, 0);
+});
+
+Deno.test("plan_memory: a Concat's inputs stay alive through its only reader when that reader is the next node", () => {
+  // a, b -> Concat -> Conv 1x1 -> y (an executor may have the conv read a and b in place of the Concat's output, so
+  // the conv's output must not take their bytes); with a node between the Concat and its reader, they are released
+  // at the Concat as usual.
+  for (const adjacent of [true, false]) {
+    const g = new GraphBuilder();
+    g.input("x", [1, 8, 16, 16]);
+    const w = (name: string, c: number) => g.constF32(name, [8, c, 1, 1], new Array(8 * c).fill(0.5));
+    const conv = (x: string, wt: string, c: number) =>
+      g.node("Conv", [x, w(wt, c)], [[1, 8, 16, 16]], { kernel_shape: ints([1, 1]) })[0];
+    const a = conv("x", "Wa", 8), b = conv("x", "Wb", 8);
+    const [cat] = g.node("Concat", [a, b], [[1, 16, 16, 16]], { axis: int(1) });
+    const other = adjacent ? undefined : g.node("Relu", [a], [[1, 8, 16, 16]])[0];
+    const [y] = g.node("Conv", [cat, w("Wy", 16)], [[1, 8, 16, 16]], { kernel_shape: ints([1, 1]) });
+    const [z] = g.node("Add", [y, y], [[1, 8, 16, 16]]);
+    g.output(z);
+    if (other) g.output(other);
+    planMemory(g.g);
+    assertNoLiveOverlap(g.g);
+    const mem = (t: string) => g.g.tensors.get(t)!.memory!;
+    const overlaps = (s: string, t: string) =>
+      mem(s).offset < mem(t).offset + mem(t).bytes && mem(t).offset < mem(s).offset + mem(s).bytes;
+    if (adjacent) {
+      assert(!overlaps(y, a) && !overlaps(y, b), "the reader's output shares a Concat input's bytes");
+    } else {
+      // Released at the Concat (or the Relu): the 8 KiB conv output may reuse them; the arena says it does.
+      assert(overlaps(y, a) || overlaps(y, b), "the Concat's inputs were kept alive without an adjacent reader");
+    }
+  }
 });

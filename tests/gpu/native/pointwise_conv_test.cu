@@ -1,10 +1,12 @@
 // Device test of the 1x1 conv as one GEMM with its epilogue fused (c_shim/src/cuda_ops/pointwise_conv.cu,
 // dtops::pointwise_conv and dtops::pointwise_conv_fits), standalone (no Deno): y[m, n] = act(sum_k x[m, k] * w[n, k]
 // + bias[n] + residual[m, n]) on channels-last fp16, act identity or Relu, bias and residual optional. ResNet-50's
-// b128 1x1 convs (layer1 conv3 and downsample, layer2 conv3; checked on 3000 sampled rows at every channel, the whole
-// output scanned for unwritten values, timed), a 50077-row case (many tiles, a partial last one), then 30 small
-// shapes checked at every output: M = 1, 127, 129, 189, 1000 (never a whole number of 128-row tiles), every cin the
-// contract allows from 16 to 128, cout 128 / 256 / 384, each of the 8 (bias, residual, act) combinations. Each case
+// b128 1x1 convs (layer1 conv3 and downsample, layer2 conv3, layer1's conv3 + downsample as one conv over two inputs;
+// checked on 3000 sampled rows at every channel, the whole output scanned for unwritten values, timed), 50077-row
+// cases (many tiles, a partial last one, 2 or 3 output slices, one or two inputs), then 30 small shapes checked at
+// every output: M = 1, 127, 129, 189, 1000 (never a whole number of 128-row tiles), every cin the contract allows
+// from 16 to 128, cout 128 / 256 / 384, each of the 8 (bias, residual, act) combinations, and 8 two-input splits
+// (every 8 channels from 8+8 to 120+8 and 8+120). Each case
 // gets fresh random inputs (never zeros) and is compared with a float64 CPU reference on the same fp16 values; the
 // rows past both ends of y must stay untouched; each launch is captured into a CUDA graph with a fresh output pointer
 // and replayed (same bits as the eager run). Then pointwise_conv_fits against its contract and argument errors
@@ -40,6 +42,7 @@ struct Case {
   int64_t m, cin, cout;
   bool bias, residual, relu;
   int big;  // 0: every output checked; 1: sampled rows + a NaN scan; 2: the same, and timed
+  int64_t c2 = 0;  // > 0: the last c2 input channels come from a second tensor (a channel concat never written)
 };
 
 // fp16 values on the host (the reference reads these) and their device copy.
@@ -112,8 +115,11 @@ Result check(const Case& cs, const Tensor& x, const Tensor& w, const Tensor& bia
 void run_case(const Case& cs, cudaStream_t s) {
   const dtops::Act act = act_of(cs.relu ? dtops::U_RELU : dtops::U_IDENTITY);
   char what[200], row[1000];
-  snprintf(what, sizeof what, "%s M %lld cin %lld cout %lld%s%s %s", cs.name, (long long)cs.m, (long long)cs.cin,
-           (long long)cs.cout, cs.bias ? " +bias" : "", cs.residual ? " +res" : "", cs.relu ? "relu" : "id");
+  char cin[40];
+  if (cs.c2) snprintf(cin, sizeof cin, "%lld+%lld", (long long)(cs.cin - cs.c2), (long long)cs.c2);
+  else snprintf(cin, sizeof cin, "%lld", (long long)cs.cin);
+  snprintf(what, sizeof what, "%s M %lld cin %s cout %lld%s%s %s", cs.name, (long long)cs.m, cin, (long long)cs.cout,
+           cs.bias ? " +bias" : "", cs.residual ? " +res" : "", cs.relu ? "relu" : "id");
   int pos = snprintf(row, sizeof row, "  %-62s", what);
   if (!dtops::pointwise_conv_fits(cs.cin, cs.cout, act)) {
     snprintf(row + pos, sizeof row - pos, " pointwise_conv_fits false FAIL");
@@ -126,13 +132,28 @@ void run_case(const Case& cs, cudaStream_t s) {
   make_tensor(&w, (size_t)(cs.cout * cs.cin), (float)(1.0 / sqrt((double)cs.cin)));  // conv output of order 0.3
   if (cs.bias) make_tensor(&bias, (size_t)cs.cout, 1.f);
   if (cs.residual) make_tensor(&res, (size_t)(cs.m * cs.cout), 1.f);
+  // The concat case: x's rows split into x1 [M, cin - c2] and x2 [M, c2] on the device (x stays the reference).
+  Tensor x1, x2;
+  if (cs.c2) {
+    const int64_t c1 = cs.cin - cs.c2;
+    x1.h.resize((size_t)(cs.m * c1));
+    x2.h.resize((size_t)(cs.m * cs.c2));
+    for (int64_t m = 0; m < cs.m; ++m)
+      for (int64_t k = 0; k < cs.cin; ++k)
+        (k < c1 ? x1.h[(size_t)(m * c1 + k)] : x2.h[(size_t)(m * cs.c2 + k - c1)]) = x.h[(size_t)(m * cs.cin + k)];
+    for (Tensor* t : {&x1, &x2}) {
+      CUDA_OK(cudaMalloc(&t->dev, t->h.size() * 2 + 16));
+      CUDA_OK(cudaMemcpy(t->dev, t->h.data(), t->h.size() * 2, cudaMemcpyHostToDevice));
+    }
+  }
   uint8_t* ybase[2];
   void* y[2] = {make_y(cs, &ybase[0]), make_y(cs, &ybase[1])};  // eager, graph replay
   const size_t ybytes = (size_t)(cs.m * cs.cout) * 2, allbytes = (size_t)((cs.m + 2 * kGuardRows) * cs.cout) * 2;
   denotrt_error err{};
   auto launch = [&](void* out) {
-    return dtops::pointwise_conv(cs.m, cs.cin, cs.cout, x.dev, w.dev, cs.bias ? bias.dev : nullptr,
-                                 cs.residual ? res.dev : nullptr, act, out, s, &err);
+    return dtops::pointwise_conv(cs.m, cs.cin, cs.cout, cs.c2 ? x1.dev : x.dev, cs.c2 ? x2.dev : nullptr, cs.c2,
+                                 w.dev, cs.bias ? bias.dev : nullptr, cs.residual ? res.dev : nullptr, act, out, s,
+                                 &err);
   };
   const int32_t rc = launch(y[0]);
   CUDA_OK(cudaStreamSynchronize(s));
@@ -176,7 +197,7 @@ void run_case(const Case& cs, cudaStream_t s) {
     }
   }
   add_row(row);
-  for (Tensor* t : {&x, &w, &bias, &res}) cudaFree(t->dev);
+  for (Tensor* t : {&x, &x1, &x2, &w, &bias, &res}) cudaFree(t->dev);
   for (uint8_t* b : ybase) cudaFree(b);
 }
 
@@ -207,8 +228,8 @@ void fits_checks() {
 // Bad arguments: a typed status and y untouched; m = 0: DENOTRT_OK and y untouched.
 void argument_checks(cudaStream_t s) {
   constexpr size_t kBytes = 1 << 18;  // room for 256 x 256 fp16 plus a misaligned start
-  void *x, *w, *bias, *res, *y;
-  for (void** p : {&x, &w, &bias, &res, &y}) {
+  void *x, *x2, *w, *bias, *res, *y;
+  for (void** p : {&x, &x2, &w, &bias, &res, &y}) {
     CUDA_OK(cudaMalloc(p, kBytes));
     CUDA_OK(cudaMemset(*p, 0x3c, kBytes));  // 1.06 in every fp16
   }
@@ -220,6 +241,8 @@ void argument_checks(cudaStream_t s) {
     // launcher need not refuse a misaligned one.
     int xo, wo, ro, yo;
     bool want_ok;
+    int64_t c2 = 0;
+    int x2o = -1;  // x2's offset, -1: NULL
   } bad[] = {
       {"cin 8", 128, 8, 128, dtops::U_RELU, 0, 0, 0, 0, false},
       {"cin 144", 128, 144, 128, dtops::U_RELU, 0, 0, 0, 0, false},
@@ -234,18 +257,36 @@ void argument_checks(cudaStream_t s) {
       {"y + 1 element", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 1, false},
       {"m -1", -1, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false},
       {"m 0 (no work)", 0, 64, 256, dtops::U_RELU, 0, 0, 0, 0, true},
+      {"c2 4", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false, 4, 0},
+      {"c2 = cin", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false, 64, 0},
+      {"c2 -8", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false, -8, 0},
+      {"c2 32 without x2", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false, 32, -1},
+      {"x2 without c2", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false, 0, 0},
+      {"x2 + 1 element", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, false, 32, 1},
+      {"c2 32 (ok)", 128, 64, 256, dtops::U_RELU, 0, 0, 0, 0, true, 32, 0},
   };
   auto at = [](void* p, int off) { return (void*)((uint8_t*)p + off * 2); };
   for (const Bad& b : bad) {
     CUDA_OK(cudaMemset(y, 0xff, kBytes));
     denotrt_error err{};
-    const int32_t rc = dtops::pointwise_conv(b.m, b.cin, b.cout, at(x, b.xo), at(w, b.wo), bias,
-                                             at(res, b.ro), act_of(b.op), at(y, b.yo), s, &err);
+    const int32_t rc = dtops::pointwise_conv(b.m, b.cin, b.cout, at(x, b.xo), b.x2o < 0 ? nullptr : at(x2, b.x2o),
+                                             b.c2, at(w, b.wo), bias, at(res, b.ro), act_of(b.op), at(y, b.yo), s,
+                                             &err);
+    if (b.want_ok && b.m > 0) {  // a valid launch: it must have run (y written), not been refused
+      CUDA_OK(cudaStreamSynchronize(s));
+      const bool wrote = download_bytes(y, 16) != std::vector<uint8_t>(16, 0xff);
+      char row[200];
+      snprintf(row, sizeof row, "  %-44s rc %d, y %s %s", b.what, rc, wrote ? "written" : "untouched",
+               rc == DENOTRT_OK && wrote ? "ok" : "FAIL");
+      add_row(row);
+      if (rc != DENOTRT_OK || !wrote) fail(row);
+      continue;
+    }
     refusal_row(b.what, rc,
                 b.want_ok ? rc == DENOTRT_OK : (rc == DENOTRT_UNSUPPORTED || rc == DENOTRT_INVALID_ARGUMENT), err, s,
                 y, kBytes);
   }
-  for (void* p : {x, w, bias, res, y}) cudaFree(p);
+  for (void* p : {x, x2, w, bias, res, y}) cudaFree(p);
 }
 
 }  // namespace
@@ -258,15 +299,28 @@ int main() {
     cases.push_back({"resnet50 b128 layer1 conv3", l1, 64, 256, true, true, true, 2});
     cases.push_back({"resnet50 b128 layer1 downsample", l1, 64, 256, true, false, false, 2});
     cases.push_back({"resnet50 b128 layer2 conv3", l2, 128, 512, true, true, true, 2});
+    // layer1's downsample block as one conv over [conv2's output | the block's input] (merge_added_convs.ts)
+    cases.push_back({"resnet50 b128 layer1 conv3+downsample", l1, 128, 256, true, false, true, 2, 64});
     // Smaller batches, timed: where the kernel stops paying against cuDNN (the executor's rule).
     for (int64_t b : {1, 8, 32}) {
       char* n1 = strdup(("resnet50 b" + std::to_string(b) + " layer1 conv3").c_str());
       char* n2 = strdup(("resnet50 b" + std::to_string(b) + " layer2 conv3").c_str());
       cases.push_back({n1, b * 56 * 56, 64, 256, true, true, true, 2});
       cases.push_back({n2, b * 28 * 28, 128, 512, true, true, true, 2});
+      char* n3 = strdup(("resnet50 b" + std::to_string(b) + " layer1 conv3+downsample").c_str());
+      cases.push_back({n3, b * 56 * 56, 128, 256, true, false, true, 2, 64});
     }
   }
   cases.push_back({"many tiles, partial last", 50077, 64, 256, true, true, true, 1});
+  cases.push_back({"many tiles, concat 24+40", 50077, 64, 256, true, true, true, 1, 40});
+  // Three output slices, with and without a residual.
+  cases.push_back({"many tiles, 3 slices", 50077, 96, 384, true, true, false, 1});
+  cases.push_back({"many tiles, 3 slices, concat 64+32", 50077, 96, 384, false, false, true, 1, 32});
+  // Concat splits at every 8 channels the contract allows: the second input's chunks start mid-row.
+  const int64_t splits[][2] = {{16, 8}, {32, 8}, {32, 24}, {48, 16}, {128, 8}, {128, 120}, {96, 40}, {64, 32}};
+  for (int i = 0; i < 8; ++i)
+    cases.push_back({"small concat", i % 2 ? 129 : 189, splits[i][0], 128 * (1 + i % 3), (i & 1) != 0, (i & 2) != 0,
+                     (i & 4) != 0, 0, splits[i][1]});
   // Every cin with every M; cout and the (bias, residual, act) combination rotate with the index (CRT: all 24
   // pairings of cout index and combination appear, each combination 3 or 4 times).
   const int64_t cins[] = {16, 32, 48, 64, 96, 128}, ms[] = {1, 127, 129, 3 * 7 * 9, 1000}, couts[] = {128, 256, 384};

@@ -343,8 +343,38 @@ void argument_checks(cudaStream_t s) {
 
 }  // namespace
 
+// SPLITK_PROFILE=1: ResNet-50's batch-1 split-K shapes once each on config 4 (32x64) and nothing else, for ncu on
+// the device (the full test launches each configuration ~100 times).
+static int profile_only() {
+  const Case cases[] = {
+      square("r50 b1 1x1 512->2048 7x7 +res", 1, 512, 2048, 7, 1, 1, true, true, dtops::U_RELU, true),
+      square("r50 b1 3x3 512 7x7", 1, 512, 512, 7, 3, 1, true, false, dtops::U_RELU, true),
+      square("r50 b1 3x3 256 14x14", 1, 256, 256, 14, 3, 1, true, false, dtops::U_RELU, true),
+  };
+  for (const Case& cs : cases) {
+    const dtops::ConvDesc d = conv_desc(cs);
+    const Geo2 g = geo2(d);
+    const int64_t M = cs.n * g.oh * g.ow, kg = g.kh * g.kw * cs.c;
+    Data dt;
+    make_buf(&dt.x, (size_t)(cs.n * g.ih * g.iw * cs.c), 1.f, DENOTRT_FLOAT16, 0);
+    make_buf(&dt.w, (size_t)(cs.k * kg), (float)(1.0 / sqrt((double)kg)), DENOTRT_FLOAT16, 0);
+    make_buf(&dt.bias, (size_t)cs.k, 1.f, DENOTRT_FLOAT16, 0);
+    if (cs.residual) make_buf(&dt.res, (size_t)(M * cs.k), 1.f, DENOTRT_FLOAT16, 0);
+    uint8_t* ybase;
+    void* y = make_output(&ybase, (size_t)(M * cs.k), DENOTRT_FLOAT16, 0);
+    denotrt_error err{};
+    const int32_t rc = dtops::splitk_conv_nhwc(d, 4, dt.x.dev, dt.w.dev, dt.bias.dev,
+                                               cs.residual ? dt.res.dev : nullptr, dtops::default_act(cs.act), y,
+                                               nullptr, &err);
+    CUDA_OK(cudaDeviceSynchronize());
+    printf("%s %s: %s\n", cs.name, dtops::splitk_conv_kernel(d, 4), rc == DENOTRT_OK ? "ok" : err.message);
+  }
+  return 0;
+}
+
 int main() {
   setvbuf(stdout, nullptr, _IOLBF, 0);
+  if (getenv("SPLITK_PROFILE")) return profile_only();
   using namespace dtops;
   std::vector<Case> cases = {
       // ResNet-50 at batch 1 (timed): bias + Relu, conv3's bias + residual + Relu, the downsample's bias only.
