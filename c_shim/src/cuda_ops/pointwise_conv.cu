@@ -11,13 +11,14 @@
 //    16-byte vector of one row;
 //  - blocks for the same pixels and different output slices are adjacent in the launch order, so the second read of
 //    an x tile comes from L2;
-//  - (tried: persistent blocks, one per SM, keeping the filter slice resident and double-buffering the next tile's
-//    x rows and residual: slower on the H200 at b128 for every shape, e.g. 183 against 158 us for the two-input
-//    128 -> 256 conv, 158 against 148 for 64 -> 256 + residual);
 //  - the input channels may come from two tensors (x: the first cin - c2, x2: the last c2): a Concat along channels
 //    that feeds only this conv is never written. ResNet's downsample block, rewritten by the builder as one conv
 //    over [conv2's output | the block's input] (merge_added_convs.ts), then reads 2 x 51 MB at b128 instead of the
 //    downsample conv writing 205 MB that conv3 reads back as its residual.
+// Tried and slower on the H200 at b128: persistent blocks (one per SM, the filter slice resident, the next tile's x
+// rows and residual double-buffered): 183 against 158 us for the two-input 128 -> 256 conv, 158 against 148 for
+// 64 -> 256 + residual; and this kernel's loads, MMA, epilogue and stores split into helper functions with the x and
+// filter requests in separate loops: 178 against 161 us for the two-input conv in the network (layer profile).
 #include "launch_info.h"
 #include "mma.cuh"
 #include "util.cuh"
@@ -29,71 +30,56 @@ constexpr int kThreads = 256;  // 8 warps: 2 along M (64 pixels each) x 4 along 
 constexpr int kBM = 128, kBN = 128, kMaxK = 128;
 constexpr int kRow = kMaxK + 8;  // shared row in halves: 272 bytes, so ldmatrix's 8 rows fall in different banks
 constexpr int kCRow = kBN + 8;   // the epilogue tile's row
-constexpr int kTileHalves = kBM * kRow;  // one A, B or C tile (kCRow == kRow)
-constexpr size_t kSmem = (size_t)3 * kTileHalves * sizeof(__half);  // A, B, C
-
-struct Args {
-  int64_t m;
-  int32_t cin, cout, c2;
-  const __half* x;
-  const __half* x2;
-  const __half* w;
-  const __half* bias;
-  const __half* res;
-  __half* y;
-};
+constexpr size_t kSmem = (size_t)(2 * kBM * kRow + kBM * kCRow) * sizeof(__half);
 
 // 16 bytes global -> shared, zero-filled when !valid (rows past M).
 __device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
                "r"(valid ? 16 : 0));
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::); }
 
-// Requests the x rows m0.. of one tile (all cin channels; a row's first cin - c2 from x, the rest from x2).
-__device__ __forceinline__ void load_x(const Args& a, __half* sA, int64_t m0) {
-  const int kchunks = a.cin / 8, c1 = a.cin - a.c2, c1chunks = c1 / 8;  // 16-byte chunks per row
-  for (int e = threadIdx.x; e < kBM * kchunks; e += kThreads) {
+template <bool RELU>
+__global__ void __launch_bounds__(kThreads, 2)
+    pointwise_conv_kernel(int64_t m, int32_t cin, int32_t cout, const __half* __restrict__ x,
+                          const __half* __restrict__ x2, int32_t c2, const __half* __restrict__ w, const __half* __restrict__ bias,
+                          const __half* __restrict__ res, __half* __restrict__ y) {
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  __half* sA = reinterpret_cast<__half*>(smem_raw);  // [kBM][kRow]: x rows
+  __half* sB = sA + kBM * kRow;                       // [kBN][kRow]: the filter slice, [n][k]
+  __half* sC = sB + kBN * kRow;                       // [kBM][kCRow]: the residual, then the output
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, wm = warp >> 2, wn = warp & 3;
+  const int slices = cout / kBN;
+  const int n0 = (int)(blockIdx.x % slices) * kBN;
+  const int64_t m0 = (int64_t)(blockIdx.x / slices) * kBM;
+
+  // Everything the block reads, requested at once. A row's first c1 channels come from x, the rest from x2.
+  const int kchunks = cin / 8, c1 = cin - c2, c1chunks = c1 / 8;  // 16-byte chunks per row
+  for (int e = tid; e < kBM * kchunks; e += kThreads) {
     const int r = e / kchunks, c = e % kchunks;
-    const bool valid = m0 + r < a.m;
+    const bool valid = m0 + r < m;
     const int64_t row = valid ? m0 + r : 0;
-    const __half* src = c < c1chunks ? a.x + row * c1 + c * 8 : a.x2 + row * a.c2 + (c - c1chunks) * 8;
+    const __half* src = c < c1chunks ? x + row * c1 + c * 8 : x2 + row * c2 + (c - c1chunks) * 8;
     cp_async16(sA + r * kRow + c * 8, src, valid);
+    cp_async16(sB + r * kRow + c * 8, w + (int64_t)(n0 + r) * cin + c * 8, true);
   }
-}
-
-// Requests the filter rows n0.. (output channels), all cin.
-__device__ __forceinline__ void load_w(const Args& a, __half* sB, int n0) {
-  const int kchunks = a.cin / 8;
-  for (int e = threadIdx.x; e < kBN * kchunks; e += kThreads) {
-    const int r = e / kchunks, c = e % kchunks;
-    cp_async16(sB + r * kRow + c * 8, a.w + (int64_t)(n0 + r) * a.cin + c * 8, true);
+  if (res) {
+    for (int e = tid; e < kBM * (kBN / 8); e += kThreads) {
+      const int r = e / (kBN / 8), c = e % (kBN / 8);
+      const bool valid = m0 + r < m;
+      cp_async16(sC + r * kCRow + c * 8, res + (valid ? (m0 + r) * cout : 0) + n0 + c * 8, valid);
+    }
   }
-}
-
-// Requests the residual tile (rows m0.., channels n0..) into the epilogue tile.
-__device__ __forceinline__ void load_res(const Args& a, __half* sC, int64_t m0, int n0) {
-  for (int e = threadIdx.x; e < kBM * (kBN / 8); e += kThreads) {
-    const int r = e / (kBN / 8), c = e % (kBN / 8);
-    const bool valid = m0 + r < a.m;
-    cp_async16(sC + r * kCRow + c * 8, a.res + (valid ? (m0 + r) * a.cout : 0) + n0 + c * 8, valid);
-  }
-}
-
-// This thread's bias values: its accumulator columns are 32 * wn + 8 * j + 2 * (lane % 4) + {0, 1}.
-__device__ __forceinline__ void load_bias(const Args& a, int n0, float (&bv)[4][2]) {
-  const int lane = threadIdx.x & 31, wn = (threadIdx.x >> 5) & 3;
+  asm volatile("cp.async.commit_group;\n" ::);
+  float bv[4][2];
 #pragma unroll
   for (int j = 0; j < 4; ++j)
 #pragma unroll
     for (int q = 0; q < 2; ++q)
-      bv[j][q] = a.bias ? __half2float(a.bias[n0 + 32 * wn + 8 * j + 2 * (lane & 3) + q]) : 0.f;
-}
+      bv[j][q] = bias ? __half2float(bias[n0 + 32 * wn + 8 * j + 2 * (lane & 3) + q]) : 0.f;
+  asm volatile("cp.async.wait_all;\n" ::);
+  __syncthreads();
 
-// The tile's GEMM from shared memory: this warp's 64 x 32 corner of the 128 x 128 tile, K = cin.
-__device__ __forceinline__ void tile_mma(const Args& a, const __half* sA, const __half* sB, float (&acc)[4][4][4]) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, wm = warp >> 2, wn = warp & 3;
+  float acc[4][4][4];
 #pragma unroll
   for (int i = 0; i < 4; ++i)
 #pragma unroll
@@ -104,7 +90,7 @@ __device__ __forceinline__ void tile_mma(const Args& a, const __half* sA, const 
   const uint32_t a_base = smem_addr(sA + (64 * wm + (lane & 15)) * kRow + (lane >> 4) * 8);
   // B (x4 = two n-tiles): matrix lane / 8 is (n-tile lane / 16, k half (lane / 8) % 2).
   const uint32_t b_base = smem_addr(sB + (32 * wn + (lane & 7) + ((lane >> 4) << 3)) * kRow + ((lane >> 3) & 1) * 8);
-  for (int ks = 0; ks < a.cin / 16; ++ks) {
+  for (int ks = 0; ks < cin / 16; ++ks) {
     uint32_t b[2][4];
 #pragma unroll
     for (int j = 0; j < 2; ++j) ldsm_x4(b[j], b_base + (uint32_t)(j * 16 * kRow + ks * 16) * 2);
@@ -119,13 +105,8 @@ __device__ __forceinline__ void tile_mma(const Args& a, const __half* sA, const 
       }
     }
   }
-}
 
-// The epilogue in place in sC: each element is read (residual) and written by the thread that holds it.
-template <bool RELU>
-__device__ __forceinline__ void tile_epilogue(bool res, const float (&acc)[4][4][4], const float (&bv)[4][2],
-                                              __half* sC) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, wm = warp >> 2, wn = warp & 3;
+  // Epilogue in place in sC: each element is read (residual) and written by the thread that holds it.
 #pragma unroll
   for (int i = 0; i < 4; ++i)
 #pragma unroll
@@ -144,50 +125,25 @@ __device__ __forceinline__ void tile_epilogue(bool res, const float (&acc)[4][4]
         *p = __floats2half2_rn(v0, v1);
       }
     }
-}
-
-// The finished tile, 16-byte vectors of one row each, rows past M skipped.
-__device__ __forceinline__ void store_tile(const Args& a, const __half* sC, int64_t m0, int n0) {
-  for (int e = threadIdx.x; e < kBM * (kBN / 8); e += kThreads) {
+  __syncthreads();
+  for (int e = tid; e < kBM * (kBN / 8); e += kThreads) {
     const int r = e / (kBN / 8), c = e % (kBN / 8);
-    if (m0 + r < a.m)
-      *reinterpret_cast<uint4*>(a.y + (m0 + r) * a.cout + n0 + c * 8) =
+    if (m0 + r < m)
+      *reinterpret_cast<uint4*>(y + (m0 + r) * cout + n0 + c * 8) =
           *reinterpret_cast<const uint4*>(sC + r * kCRow + c * 8);
   }
 }
 
-// One tile per block, everything it reads requested at once.
 template <bool RELU>
-__global__ void __launch_bounds__(kThreads, 2) pointwise_conv_kernel(Args a) {
-  extern __shared__ __align__(16) unsigned char smem_raw[];
-  __half* sA = reinterpret_cast<__half*>(smem_raw);  // [kBM][kRow]: x rows
-  __half* sB = sA + kTileHalves;                      // [kBN][kRow]: the filter slice, [n][k]
-  __half* sC = sB + kTileHalves;                      // [kBM][kCRow]: the residual, then the output
-  const int slices = a.cout / kBN;
-  const int n0 = (int)(blockIdx.x % slices) * kBN;
-  const int64_t m0 = (int64_t)(blockIdx.x / slices) * kBM;
-  load_x(a, sA, m0);
-  load_w(a, sB, n0);
-  if (a.res) load_res(a, sC, m0, n0);
-  cp_async_commit();
-  float bv[4][2];
-  load_bias(a, n0, bv);
-  cp_async_wait_all();
-  __syncthreads();
-  float acc[4][4][4];
-  tile_mma(a, sA, sB, acc);
-  tile_epilogue<RELU>(a.res != nullptr, acc, bv, sC);
-  __syncthreads();
-  store_tile(a, sC, m0, n0);
-}
-
-template <bool RELU>
-int32_t launch(const Args& a, cudaStream_t s, denotrt_error* err) {
-  const int64_t blocks = (a.m + kBM - 1) / kBM * (a.cout / kBN);
+int32_t launch(int64_t m, int32_t cin, int32_t cout, const void* x, const void* x2, int32_t c2, const void* w,
+               const void* bias, const void* res, void* y, cudaStream_t s, denotrt_error* err) {
   auto kernel = pointwise_conv_kernel<RELU>;
   static std::atomic<uint64_t> opted{0};  // this instantiation's dynamic shared-memory opt-in, per device
   DENOTRT_CUDA_CHECK(err, opt_in_dynamic_smem(kernel, kSmem, opted));
-  kernel<<<(unsigned)blocks, kThreads, kSmem, s>>>(a);
+  const int64_t blocks = (m + kBM - 1) / kBM * (cout / kBN);
+  kernel<<<(unsigned)blocks, kThreads, kSmem, s>>>(m, cin, cout, static_cast<const __half*>(x),
+                                                   static_cast<const __half*>(x2), c2, static_cast<const __half*>(w), static_cast<const __half*>(bias),
+                                                   static_cast<const __half*>(res), static_cast<__half*>(y));
   DT_LAUNCH_CHECK(err, "pointwise_conv_kernel");
   return DENOTRT_OK;
 }
@@ -215,10 +171,8 @@ int32_t pointwise_conv(int64_t m, int64_t cin, int64_t cout, const void* x, cons
   if (!x || !w || !y) return DENOTRT_BAD_ARG(err, api, "null buffer");
   const uintptr_t align = (uintptr_t)x | (uintptr_t)x2 | (uintptr_t)w | (uintptr_t)y | (uintptr_t)residual;
   if (align % 16) return DENOTRT_BAD_ARG(err, api, "x, x2, w, residual and y must be 16-byte aligned");
-  const Args a{m, (int32_t)cin, (int32_t)cout, (int32_t)c2, static_cast<const __half*>(x),
-               static_cast<const __half*>(x2), static_cast<const __half*>(w), static_cast<const __half*>(bias),
-               static_cast<const __half*>(residual), static_cast<__half*>(y)};
-  return act.op == U_RELU ? launch<true>(a, s, err) : launch<false>(a, s, err);
+  auto run = act.op == U_RELU ? launch<true> : launch<false>;
+  return run(m, (int32_t)cin, (int32_t)cout, x, x2, (int32_t)c2, w, bias, residual, y, s, err);
 }
 
 }  // namespace dtops

@@ -1,14 +1,15 @@
-// Device test of the fused ResNet stem (c_shim/src/cuda_ops/stem_conv_pool.cu, dtops::stem_conv_pool), standalone
-// (no Deno): y = MaxPool 3x3/2 pad 1 (Relu(Conv 7x7/2 pad 3 (x, w) + bias)), K = 64, fp16 NHWC output, x either NHWC
-// fp16 or NCHW fp32. ResNet-50's stem (b2, b1 and b128 at 224x224, C = 3), then sizes the pool tiles do not divide
-// and where the conv's and the pool's padding edges matter (100x100, 97x131, 7x9, 1x1) and C = 1, 2, 4; every case
-// in both input formats and every tile option (auto, 8x8, 4x8). Each case gets fresh random inputs (never
+// Device test of the fused ResNet stem (c_shim/src/cuda_ops/stem_conv_pool.cu, dtops::stem_conv_pool), standalone (no
+// Deno): y = MaxPool 3x3/2 pad 1 (Relu(Conv 7x7/2 pad 3 (x, w) + bias)), K = 64, fp16 NHWC output, x either NHWC fp16
+// or NCHW fp32. ResNet-50's stem (b2, b1 and b128 at 224x224, C = 3), then sizes the pool tiles do not divide and where
+// the conv's and the pool's padding edges matter (100x100, 97x131, 45x62, 7x9, 1x1) and C = 1, 2, 4; every case in both
+// input formats and every tile option (auto, 8x8, 4x8). C <= 3 runs the kernel's dense K layout (Dense3: 3 halves per
+// pixel in 4 shifted copies, loaded as pixel pairs), C = 4 its Pad4 layout. Each case gets fresh random inputs (never
 // zeros), a bias of both signs (so Relu zeroes some windows and the pool picks among the rest), and is checked against
-// a float64 CPU reference on the same fp16-rounded values (the NCHW fp32 input rounded to fp16 as the kernel does),
-// at every output (b128: images 0, 63 and 127, plus a scan of the whole output for unwritten values); each launch is
+// a float64 CPU reference on the same fp16-rounded values (the NCHW fp32 input rounded to fp16 as the kernel does), at
+// every output (b128: images 0, 63 and 127, plus a scan of the whole output for unwritten values); each launch is
 // captured into a CUDA graph and replayed (same bits as the eager run). The b1 and b128 cases print the median of 50
-// back-to-back runs, TFLOP/s (the conv's useful flops) and GB/s (input + output). Then argument errors (typed
-// statuses, nothing written) and stem_conv_fits. Exit status 1 on any failure.
+// back-to-back runs, TFLOP/s (the conv's useful flops) and GB/s (input + output). Then argument errors (typed statuses,
+// nothing written) and stem_conv_fits. Exit status 1 on any failure.
 // How to build and run: tests/gpu/native/README.md.
 #include <math.h>
 #include <stdint.h>
@@ -370,6 +371,9 @@ int main() {
       {"resnet50 stem b2 224x224 c3", 2, 224, 224, 3, 0},
       {"b3 100x100 c3", 3, 100, 100, 3, 0},
       {"b2 97x131 c3", 2, 97, 131, 3, 0},
+      // Dense3 loads pixel pairs from odd input columns (4 px0 - 5 + 2j): with an even width the last pair holds the
+      // image's last column and one past it; odd height: partial 4x8 and 8x8 tiles at the bottom and the right.
+      {"b2 45x62 c3", 2, 45, 62, 3, 0},
       {"b2 tiny 7x9 c3", 2, 7, 9, 3, 0},
       {"b2 1x1 c3 (one tap row)", 2, 1, 1, 3, 0},
       {"b2 61x47 c1", 2, 61, 47, 1, 0},
