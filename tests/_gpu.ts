@@ -43,6 +43,13 @@ export function assertNoLiveHandles(context = ""): void {
   assertEquals(leaked, [], `live handles after ${context}: ${JSON.stringify(live)}`);
 }
 
+/** n uniform values in [-scale, scale), never zeros: fresh inputs and weights for GPU tests. */
+export function uniform(n: number, scale = 1): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = scale * (Math.random() * 2 - 1) || scale / 4;
+  return out;
+}
+
 /** Fresh random bytes (never zeros: they hide unwritten outputs). */
 export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);

@@ -73,6 +73,11 @@ export function isConstant(g: Graph, name: string): boolean {
   return g.tensors.get(name)?.data !== undefined;
 }
 
+/** Equal rank and equal dims (a symbolic dim equals only the same name); an absent shape equals nothing. */
+export function sameShape(a: readonly Dim[] | undefined, b: readonly Dim[]): boolean {
+  return !!a && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export function isStaticShape(shape: Dim[]): shape is number[] {
   return shape.every((d) => typeof d === "number");
 }

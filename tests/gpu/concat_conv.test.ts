@@ -11,18 +11,13 @@ import { optimize } from "../../lib/builder/optimize.ts";
 import { serializePlan } from "../../lib/builder/plan.ts";
 import { inferShapes } from "../../lib/builder/shape_inference.ts";
 import { assert, assertEquals } from "../_assert.ts";
-import { assertNoLiveHandles, gpuTest } from "../_gpu.ts";
+import { assertNoLiveHandles, gpuTest, uniform } from "../_gpu.ts";
 import { GraphBuilder, int, ints } from "../engine/_graph.ts";
 import { relativeL2 } from "../engine/_models.ts";
 
 const K = 256;
 const CONV1X1 = { kernel_shape: ints([1, 1]), strides: ints([1, 1]), pads: ints([0, 0, 0, 0]), group: int(1) };
 
-function rand(n: number, scale = 1): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = scale * (Math.random() * 2 - 1) || scale / 4; // never zeros
-  return out;
-}
 
 interface Block {
   n: number;
@@ -36,7 +31,7 @@ interface Block {
 }
 
 function block(n: number, h: number, ca: number, cb: number): Block {
-  return { n, h, ca, cb, wa: rand(K * ca, 1 / 8), ba: rand(K, 0.5), wb: rand(K * cb, 1 / 8), bb: rand(K, 0.5) };
+  return { n, h, ca, cb, wa: uniform(K * ca, 1 / 8), ba: uniform(K, 0.5), wb: uniform(K * cb, 1 / 8), bb: uniform(K, 0.5) };
 }
 
 /** y = Relu(Conv1x1(v, wa) + ba + Conv1x1(x, wb) + bb), v [N, ca, H, W], x [N, cb, H, W], as an fp16 NHWC plan. */
@@ -87,7 +82,7 @@ async function run(bytes: Uint8Array, v: Float32Array<ArrayBuffer>, x: Float32Ar
 gpuTest("concat conv: ResNet's layer1 downsample block (64 + 64 -> 256) is one GEMM reading both inputs", async () => {
   for (const n of [1, 6]) {
     const b = block(n, 56, 64, 64);
-    const v = rand(n * 64 * 56 * 56), x = rand(n * 64 * 56 * 56);
+    const v = uniform(n * 64 * 56 * 56), x = uniform(n * 64 * 56 * 56);
     const bytes = plan(b);
     const { got, again, layers } = await run(bytes, v, x);
     const cat = layers.find((l) => l.op === "Concat"), conv = layers.find((l) => l.op === "Conv");
@@ -115,7 +110,7 @@ gpuTest("concat conv: ResNet's layer1 downsample block (64 + 64 -> 256) is one G
 
 gpuTest("concat conv: channel counts off the kernel's 8-channel chunks run the Concat and stay right", async () => {
   const b = block(2, 20, 12, 20); // 12 + 20 = 32 channels: the split is not on a 16-byte chunk
-  const v = rand(2 * 12 * 400), x = rand(2 * 20 * 400);
+  const v = uniform(2 * 12 * 400), x = uniform(2 * 20 * 400);
   const { got, layers } = await run(plan(b), v, x);
   assert(layers.find((l) => l.op === "Concat")?.kernel !== "fused_into_next_layer", "the Concat ran");
   assert(layers.find((l) => l.op === "Conv")?.kernel !== "dtops_pointwise_conv_concat");

@@ -10,17 +10,12 @@ import { optimize } from "../../lib/builder/optimize.ts";
 import { serializePlan } from "../../lib/builder/plan.ts";
 import { inferShapes } from "../../lib/builder/shape_inference.ts";
 import { assert, assertEquals } from "../_assert.ts";
-import { assertNoLiveHandles, gpuTest } from "../_gpu.ts";
+import { assertNoLiveHandles, gpuTest, uniform } from "../_gpu.ts";
 import { GraphBuilder, int, ints } from "../engine/_graph.ts";
 import { relativeL2 } from "../engine/_models.ts";
 
 const C = 64, K = 256;
 
-function rand(n: number, scale = 1): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = scale * (Math.random() * 2 - 1);
-  return out;
-}
 
 /** y = Relu(Conv1x1(v, w) + b [+ r]) over [N, C, H, W] -> [N, K, H, W], as an fp16 plan. */
 function plan(n: number, h: number, w: Float32Array, b: Float32Array, residual = true): Uint8Array {
@@ -49,7 +44,7 @@ function convKernel(engine: { inspect(): unknown }): string {
 gpuTest("pointwise: a large 1x1 conv + bias + residual + Relu runs on the own kernel; float64 and cuDNN agree", async () => {
   // 2 x 188 x 188 pixels x 256 channels: 1106 blocks of 128 x 128, over 8 per SM of an H200.
   const n = 2, h = 188, hw = h * h;
-  const w = rand(K * C, 1 / 8), b = rand(K, 0.5), v = rand(n * C * hw), r = rand(n * K * hw);
+  const w = uniform(K * C, 1 / 8), b = uniform(K, 0.5), v = uniform(n * C * hw), r = uniform(n * K * hw);
   const bytes = plan(n, h, w, b);
   let got: Float32Array;
   {
@@ -91,10 +86,10 @@ gpuTest("pointwise: a large 1x1 conv + bias + residual + Relu runs on the own ke
 
 gpuTest("pointwise: batch 1 takes the own kernel too; a 1x1 conv without a residual stays on the timed choice", async () => {
   for (const residual of [true, false]) {
-    const bytes = plan(1, 56, rand(K * C, 1 / 8), rand(K, 0.5), residual);
+    const bytes = plan(1, 56, uniform(K * C, 1 / 8), uniform(K, 0.5), residual);
     await using engine = await createEngine({ plan: bytes, device: "cuda" });
-    const feeds: Record<string, Float32Array<ArrayBuffer>> = { v: rand(C * 56 * 56) };
-    if (residual) feeds.r = rand(K * 56 * 56);
+    const feeds: Record<string, Float32Array<ArrayBuffer>> = { v: uniform(C * 56 * 56) };
+    if (residual) feeds.r = uniform(K * 56 * 56);
     await engine.infer(feeds);
     const kernel = convKernel(engine);
     // Without a residual: cuDNN's choice or, where timing found it faster, the split-K kernel (3136 pixels here).

@@ -13,7 +13,7 @@ import { serializePlan } from "../../lib/builder/plan.ts";
 import { FP16_OPS } from "../../lib/builder/passes/precision.ts";
 import { inferShapes } from "../../lib/builder/shape_inference.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { gpuTest } from "../_gpu.ts";
+import { gpuTest, uniform } from "../_gpu.ts";
 import { belowFloat16Range, FLOAT16_MIN_NORMAL } from "./_precision.ts";
 import { GraphBuilder, int, ints } from "../engine/_graph.ts";
 import { FIXTURES, fixturesPresent, loadReference, referenceModels, relativeL2 } from "../engine/_models.ts";
@@ -92,11 +92,6 @@ for (const name of models) {
   );
 }
 
-function rand(n: number, scale = 1): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = scale * (Math.random() * 2 - 1);
-  return out;
-}
 
 /** y = x[M,K] @ W[K,N] and z = conv (k x k, "same" pads) of v[1,C,H,H] with F[C,C,k,k], in float64. */
 function reference(
@@ -143,8 +138,8 @@ gpuTest(
   "precision: TF32 is on for 'tf32' and off for 'fp32' (a 256x1024x256 GEMM and 3x3 / 1x1 convs vs float64)",
   async () => {
     const M = 256, K = 1024, N = 256, C = 64, H = 32, C1 = 256, H1 = 28;
-    const x = rand(M * K), w = rand(K * N), v = rand(C * H * H), f = rand(C * C * 9, 0.1);
-    const v1 = rand(C1 * H1 * H1), f1 = rand(C1 * C1, 0.1);
+    const x = uniform(M * K), w = uniform(K * N), v = uniform(C * H * H), f = uniform(C * C * 9, 0.1);
+    const v1 = uniform(C1 * H1 * H1), f1 = uniform(C1 * C1, 0.1);
     const want = reference(x, w, M, K, N, v, f, C, H), want1 = reference(x, w, 0, 0, 0, v1, f1, C1, H1, 1);
     const errors: Record<string, number[]> = {};
     const conv = (b: GraphBuilder, input: string, weight: string, c: number, h: number, k: number) =>
@@ -218,7 +213,7 @@ gpuTest(
     assertEquals(io.filter((t) => t.location === "host").map((t) => t.name).sort(), ["dims", "s"]);
     // Same Range length (12 - s) / 0.5 rounded up for s = 2 and 2.25: a replayed graph would keep the old start.
     for (const [s, dims] of [[2, [2, 3]], [2.25, [2, 3]], [-1, [1, 4]], [2, [2, 3]]] as const) {
-      const v = rand(5);
+      const v = uniform(5);
       const out = await engine.infer({ s: Float32Array.of(s), v, dims: BigInt64Array.from(dims, BigInt) });
       const n = Math.ceil((12 - s) / 0.5);
       assertEquals(out[m.r].shape, [n]);
@@ -239,6 +234,6 @@ gpuTest("precision: binding device memory to a host-placed input is refused, nam
   using dev = new DeviceBuffer(256);
   assertThrows(() => engine.context.setTensorAddress("dims", dev), InvalidArgumentError, /'dims'.*host memory/);
   // still usable after the refusal
-  const out = await engine.infer({ s: Float32Array.of(1), v: rand(5), dims: BigInt64Array.of(2n, 2n) });
+  const out = await engine.infer({ s: Float32Array.of(1), v: uniform(5), dims: BigInt64Array.of(2n, 2n) });
   assertEquals(out[m.c].shape, [2, 2, 3]);
 });

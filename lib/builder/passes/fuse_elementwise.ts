@@ -16,7 +16,7 @@
 // inside the group (or scalar constants), and the root must be an op that would run in float16 anyway; then every
 // value that crosses memory is float16 in both forms, and the fused form just stops rounding the intermediates.
 
-import { attrFloat, consumers, type Dim, type DType, type Graph, type Node, numElements } from "../ir.ts";
+import { attrFloat, consumers, type Dim, type DType, type Graph, type Node, numElements, sameShape } from "../ir.ts";
 import { decodeData } from "../tensor_data.ts";
 import { FUSED_BINARY, FUSED_UNARY, instr, OP_CONST, OP_INPUT, programError } from "../fused_program.ts";
 import { SHAPE_INPUTS } from "./mark_host_tensors.ts";
@@ -271,6 +271,3 @@ function broadcast(shapes: Dim[][]): Dim[] | undefined {
   return out;
 }
 
-function sameShape(a: Dim[] | undefined, b: Dim[]): boolean {
-  return !!a && a.length === b.length && a.every((d, i) => d === b[i]);
-}

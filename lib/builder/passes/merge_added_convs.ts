@@ -20,6 +20,7 @@ import {
   type Node,
   nodeNamer,
   producers,
+  sameShape,
   type Tensor,
 } from "../ir.ts";
 import { decodeData, encodeData } from "../tensor_data.ts";
@@ -65,9 +66,6 @@ function plainPointwise(g: Graph, conv: Node | undefined, uses: Map<string, Node
   }
   return { conv, x, w, b, k, c };
 }
-
-const sameShape = (a: readonly unknown[], b: readonly unknown[]): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The two sides of a mergeable Add, or undefined. */
 function match(g: Graph, add: Node, uses: Map<string, Node[]>, producer: Map<string, number>): Side[] | undefined {

@@ -12,7 +12,7 @@
 // shares its input's bytes (memory.aliasOf), the pair lives as long as either,
 // and the executors skip the copy (same address).
 
-import { attrInts, cloneGraph, DTYPE_BYTES, type Graph } from "../ir.ts";
+import { attrInts, cloneGraph, consumers, DTYPE_BYTES, type Graph } from "../ir.ts";
 import { inferShapes } from "../shape_inference.ts";
 
 export const ARENA_ALIGNMENT = 256;
@@ -95,14 +95,11 @@ interface Item {
  * 1x1 conv over a channel concat, merge_added_convs.ts), and the reader's output must not overwrite them meanwhile.
  */
 function keepConcatInputsForNextReader(g: Graph, last: Map<string, number>): void {
-  const readers = new Map<string, number>();
-  for (const n of g.nodes) for (const x of n.inputs) if (x) readers.set(x, (readers.get(x) ?? 0) + 1);
+  const uses = consumers(g);
   g.nodes.forEach((n, i) => {
-    const next = g.nodes[i + 1];
-    const out = n.outputs[0];
-    if (n.op !== "Concat" || !next || g.outputs.includes(out) || readers.get(out) !== 1 || !next.inputs.includes(out)) {
-      return;
-    }
+    const next = g.nodes[i + 1], out = n.outputs[0];
+    const readers = uses.get(out) ?? [];
+    if (n.op !== "Concat" || !next || g.outputs.includes(out) || readers.length !== 1 || readers[0] !== next) return;
     for (const x of n.inputs) if (x) last.set(x, Math.max(last.get(x) ?? i, i + 1));
   });
 }
