@@ -61,6 +61,9 @@ const PASSES: [string, (g: Graph, opts: OptimizeOptions) => number][] = [
   ["choose_layout", (g, opts) => chooseLayout(g, opts.layout ?? "nchw")],
 ];
 
+/** The names `skip` may hold (plan_memory always runs). */
+export const PASS_NAMES: readonly string[] = [...new Set(PASSES.map(([name]) => name))];
+
 export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
   const passes: PassReport[] = [];
   for (const [name, fn] of PASSES) {

@@ -1,6 +1,6 @@
 /** The built-in engine's builder: ONNX → IR → optimization passes → plan bytes, all in TypeScript. */
 import { loadOnnx } from "../builder/onnx.ts";
-import { optimize, type OptimizeReport } from "../builder/optimize.ts";
+import { optimize, type OptimizeReport, PASS_NAMES } from "../builder/optimize.ts";
 import { serializePlan } from "../builder/plan.ts";
 import { PLAN_PRECISIONS } from "../builder/passes/precision.ts";
 import { optionalEnv } from "../core/env.ts";
@@ -59,13 +59,21 @@ export async function buildBuiltinPlan(onnx: Uint8Array, opts: BuiltinBuildOptio
   if (!LAYOUT_CHOICES.includes(layout)) {
     throw new InvalidArgumentError(`layout must be one of ${LAYOUT_CHOICES.map((l) => `'${l}'`).join(", ")}, got '${layout}'`);
   }
+  // DENOTRT_SKIP_PASSES=a,b builds without those optimizer passes, to measure what one buys (as the executor's
+  // DENOTRT_NO_* knobs do for its kernels); a name that is no pass is refused rather than silently measuring nothing.
+  const skip = optionalEnv("DENOTRT_SKIP_PASSES")?.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = skip?.filter((name) => !PASS_NAMES.includes(name));
+  if (unknown?.length) {
+    throw new InvalidArgumentError(
+      `DENOTRT_SKIP_PASSES names ${unknown.map((n) => `'${n}'`).join(", ")}, which the builder cannot skip; ` +
+        `passes: ${PASS_NAMES.join(", ")}`,
+    );
+  }
   const report = optimize(graph, {
     precision: opts.precision,
     // NHWC pays where tensor cores run the convolutions (fp16, TF32); strict fp32 keeps cuDNN's NCHW FMA kernels.
     layout: layout === "auto" ? (opts.device === "cuda" && opts.precision !== "fp32" ? "nhwc" : "nchw") : layout,
-    // DENOTRT_SKIP_PASSES=a,b builds without those optimizer passes, to measure what one buys (as the executor's
-    // DENOTRT_NO_* knobs do for its kernels).
-    skip: optionalEnv("DENOTRT_SKIP_PASSES")?.split(",").map((s) => s.trim()).filter(Boolean),
+    skip,
   });
   const limit = opts.memoryLimit ?? Infinity;
   if (report.memory.arenaBytes > limit) {

@@ -2,7 +2,8 @@
 // one conv over their inputs' channel concat (lib/builder/passes/merge_added_convs.ts), and the engine still matches
 // onnxruntime; DENOTRT_SKIP_PASSES=merge_added_convs builds the block as exported, which matches too.
 import { createEngine } from "../../lib/engine/session.ts";
-import { assert, assertEquals } from "../_assert.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { assertNoLiveHandles } from "../_gpu.ts";
 import { FIXTURES, fixturesPresent, loadReference, relativeL2 } from "./_models.ts";
 
@@ -45,5 +46,21 @@ Deno.test({
     assert(!skipped.ops.includes("Concat"));
     assert(skipped.err <= 1e-5, `unmerged: relative L2 ${skipped.err} against onnxruntime`);
     assertNoLiveHandles("merge_added_convs");
+  },
+});
+
+Deno.test({
+  name: "DENOTRT_SKIP_PASSES naming no pass is an argument error that lists the passes, not a silent no-op",
+  ignore: !fixturesPresent(),
+  async fn() {
+    Deno.env.set("DENOTRT_SKIP_PASSES", "merge_added_convs, merge_added_conv");
+    try {
+      const e = await assertRejects(() => opsAndError(), InvalidArgumentError);
+      assert(e.message.includes("'merge_added_conv'") && !e.message.includes("'merge_added_convs'"), e.message);
+      assert(e.message.includes("fold_batchnorm, merge_added_convs"), e.message);
+    } finally {
+      Deno.env.delete("DENOTRT_SKIP_PASSES");
+    }
+    assertNoLiveHandles("DENOTRT_SKIP_PASSES");
   },
 });
